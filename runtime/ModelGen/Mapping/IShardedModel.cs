@@ -1,0 +1,22 @@
+using TorchSharp;
+
+namespace ModelGen.Mapping;
+
+/// <summary>
+/// Implemented by the source generator on every <c>[ShardedModel]</c> class: the model's checkpoint key table
+/// and the glue the loader needs, with no reflection at run time.
+/// </summary>
+public interface IShardedModel
+{
+    /// <summary>
+    /// Every checkpoint key of this instance (list indices expanded from the actual module lists), in the
+    /// generated deterministic order.
+    /// </summary>
+    IReadOnlyList<TensorSlot> GetTensorSlots();
+
+    /// <summary>
+    /// Fills the buffers marked as computed (for example rotary <c>inv_freq</c>) on <paramref name="device"/>.
+    /// Called once, after every loaded and initialized tensor is in place.
+    /// </summary>
+    void ComputeBuffers(torch.Device device);
+}
