@@ -1,1 +1,22 @@
-System.Console.WriteLine("benchmarks: see docs/benchmarks.md");
+using System.Text.Json;
+using ModelGen.Benchmarks;
+using ModelGen.Benchmarks.Scenarios;
+
+// Benchmark harness: each verb is one measured step, run in its own process by the scripts in benchmarks/.
+var arguments = Arguments.Parse(args);
+switch (arguments.Verb)
+{
+    case "make-checkpoint":
+        CheckpointMaker.Make(arguments.Required("out"), arguments.Double("gib", 1.0), arguments.Get("dtype") ?? "bf16", arguments.Long("shard-mib", 0));
+        break;
+    case "safetensors-read":
+        Console.WriteLine(JsonSerializer.Serialize(SafeTensorsReadScenarios.Run(arguments.Required("scenario"), arguments.Required("file"), arguments.Get("dtype") ?? "bf16")));
+        break;
+    case "summarize-read":
+        Console.Write(ReadSummary.Markdown(File.ReadAllLines(arguments.Required("results"))));
+        break;
+    default:
+        Console.Error.WriteLine("usage: ModelGen.Benchmarks <make-checkpoint|safetensors-read|summarize-read> --name value ...");
+        return 2;
+}
+return 0;

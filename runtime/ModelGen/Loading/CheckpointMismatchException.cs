@@ -1,0 +1,34 @@
+namespace ModelGen.Loading;
+
+/// <summary>
+/// The checkpoint and the model disagree (unmapped keys, missing parameters, shapes, dtypes). Computed from the
+/// same checkpoint catalog on every rank, so every rank throws it with the same message before any tensor moves.
+/// </summary>
+public sealed class CheckpointMismatchException : Exception
+{
+    /// <summary>Creates the exception from the list of problems found.</summary>
+    public CheckpointMismatchException(string model, string checkpoint, IReadOnlyList<string> problems)
+        : base(Describe(model, checkpoint, problems))
+    {
+        Model = model;
+        Checkpoint = checkpoint;
+        Problems = problems;
+    }
+
+    /// <summary>The model type.</summary>
+    public string Model { get; }
+
+    /// <summary>The checkpoint path as given.</summary>
+    public string Checkpoint { get; }
+
+    /// <summary>One line per problem, each naming the key.</summary>
+    public IReadOnlyList<string> Problems { get; }
+
+    private static string Describe(string model, string checkpoint, IReadOnlyList<string> problems)
+    {
+        const int shown = 20;
+        string list = string.Join(Environment.NewLine, problems.Take(shown).Select(p => "  - " + p));
+        string more = problems.Count > shown ? $"{Environment.NewLine}  ... and {problems.Count - shown} more" : "";
+        return $"Checkpoint '{checkpoint}' does not fit {model} ({problems.Count} problem(s)); nothing was loaded:{Environment.NewLine}{list}{more}";
+    }
+}

@@ -1,0 +1,147 @@
+using ModelGen.Mapping;
+using ModelGen.SafeTensors;
+using TorchSharp;
+
+namespace ModelGen.Loading;
+
+/// <summary>
+/// What every rank will do, decided from the checkpoint catalog and the model's generated slots alone, so that
+/// all ranks build the same plan and find the same problems before any tensor moves.
+/// </summary>
+internal sealed class LoadPlan
+{
+    private LoadPlan(IReadOnlyList<LoadStep> loads, IReadOnlyList<InitStep> inits, IReadOnlyList<TensorSlot> tied,
+                     IReadOnlyList<TensorSlot> computed, IReadOnlyList<string> ignored)
+    {
+        Loads = loads;
+        Inits = inits;
+        Tied = tied;
+        Computed = computed;
+        Ignored = ignored;
+    }
+
+    /// <summary>Tensors to read (rank 0) and broadcast, in checkpoint order.</summary>
+    public IReadOnlyList<LoadStep> Loads { get; }
+
+    /// <summary>Tensors the checkpoint lacks: initialized on rank 0 and broadcast, in slot order.</summary>
+    public IReadOnlyList<InitStep> Inits { get; }
+
+    /// <summary>Slots that take the tensor of another slot.</summary>
+    public IReadOnlyList<TensorSlot> Tied { get; }
+
+    /// <summary>Buffers the model computes.</summary>
+    public IReadOnlyList<TensorSlot> Computed { get; }
+
+    /// <summary>Checkpoint keys skipped (ignore globs, or keys of tied slots).</summary>
+    public IReadOnlyList<string> Ignored { get; }
+
+    public long TotalBytes => Loads.Sum(l => l.ByteCount) + Inits.Sum(i => i.ByteCount);
+
+    public static LoadPlan Build(string model, CheckpointCatalog catalog, IReadOnlyList<TensorSlot> slots, LoadOptions options, IReadOnlyList<KeyGlob> ignoreGlobs)
+    {
+        var problems = new List<string>();
+        var slotsByKey = new Dictionary<string, TensorSlot>(StringComparer.Ordinal);
+        foreach (TensorSlot slot in slots)
+        {
+            if (!slotsByKey.TryAdd(slot.Key, slot))
+                problems.Add($"'{slot.Key}': two members of the model claim this key");
+        }
+
+        var loads = new List<LoadStep>();
+        var ignored = new List<string>();
+        var inCheckpoint = new HashSet<string>(StringComparer.Ordinal);
+        foreach (CatalogEntry entry in catalog.Entries)
+        {
+            inCheckpoint.Add(entry.Name);
+            if (!slotsByKey.TryGetValue(entry.Name, out TensorSlot? slot))
+            {
+                if (ignoreGlobs.Any(g => g.IsMatch(entry.Name))) ignored.Add(entry.Name);
+                else problems.Add($"'{entry.Name}' ({Path.GetFileName(entry.FilePath)}): no parameter or buffer of the model takes this key");
+                continue;
+            }
+            if (slot.TiedTo is not null || slot.Computed)
+            {
+                ignored.Add(entry.Name);
+                continue;
+            }
+            if (Describe(slot, problems) is not { } placeholder) continue;
+            if (!entry.DType.TryGetScalarType(out torch.ScalarType fileType))
+            {
+                problems.Add($"'{entry.Name}' ({Path.GetFileName(entry.FilePath)}): dtype {entry.DType} has no TorchSharp element type");
+                continue;
+            }
+            if (!placeholder.Shape.SequenceEqual(entry.Shape))
+            {
+                problems.Add($"'{entry.Name}' ({Path.GetFileName(entry.FilePath)}): checkpoint shape [{string.Join(", ", entry.Shape)}], model shape [{string.Join(", ", placeholder.Shape)}]");
+                continue;
+            }
+            torch.ScalarType target = TargetDType(placeholder.DType, options);
+            if (ScalarTypes.IsFloatingPoint(fileType) != ScalarTypes.IsFloatingPoint(target) && fileType != target)
+            {
+                problems.Add($"'{entry.Name}' ({Path.GetFileName(entry.FilePath)}): checkpoint dtype {entry.DType} cannot be converted to the model's {target}");
+                continue;
+            }
+            loads.Add(new LoadStep(entry, slot, placeholder.Shape, target));
+        }
+
+        var inits = new List<InitStep>();
+        var tied = new List<TensorSlot>();
+        var computed = new List<TensorSlot>();
+        foreach (TensorSlot slot in slots)
+        {
+            if (slot.TiedTo is not null)
+            {
+                if (!slotsByKey.ContainsKey(slot.TiedTo)) problems.Add($"'{slot.Key}': tied to '{slot.TiedTo}', which is not a key of the model");
+                tied.Add(slot);
+                continue;
+            }
+            if (slot.Computed)
+            {
+                computed.Add(slot);
+                continue;
+            }
+            if (inCheckpoint.Contains(slot.Key)) continue;
+            if (!options.InitializeMissing)
+            {
+                problems.Add($"'{slot.Key}': the checkpoint lacks this {slot.Kind.ToString().ToLowerInvariant()} and initialization of missing tensors is off");
+                continue;
+            }
+            if (slot.Initialize is null)
+            {
+                problems.Add($"'{slot.Key}': the checkpoint lacks this {slot.Kind.ToString().ToLowerInvariant()} and it has no initializer");
+                continue;
+            }
+            if (Describe(slot, problems) is { } placeholder)
+                inits.Add(new InitStep(slot, placeholder.Shape, TargetDType(placeholder.DType, options)));
+        }
+
+        if (problems.Count > 0) throw new CheckpointMismatchException(model, catalog.Source, problems);
+        return new LoadPlan(loads, inits, tied, computed, ignored);
+    }
+
+    private static (long[] Shape, torch.ScalarType DType)? Describe(TensorSlot slot, List<string> problems)
+    {
+        torch.Tensor? current = slot.Get();
+        if (current is null)
+        {
+            problems.Add($"'{slot.Key}': the model member is null, so its shape is unknown (construct it before loading)");
+            return null;
+        }
+        return (current.shape, current.dtype);
+    }
+
+    private static torch.ScalarType TargetDType(torch.ScalarType placeholder, LoadOptions options) =>
+        options.DType is { } wanted && ScalarTypes.IsFloatingPoint(placeholder) ? wanted : placeholder;
+}
+
+/// <summary>Read one checkpoint tensor into a fresh tensor of the target dtype, then put it into its slot.</summary>
+internal sealed record LoadStep(CatalogEntry Entry, TensorSlot Slot, long[] Shape, torch.ScalarType DType)
+{
+    public long ByteCount => ScalarTypes.ByteCount(Shape, DType);
+}
+
+/// <summary>Initialize one tensor the checkpoint lacks, then put it into its slot.</summary>
+internal sealed record InitStep(TensorSlot Slot, long[] Shape, torch.ScalarType DType)
+{
+    public long ByteCount => ScalarTypes.ByteCount(Shape, DType);
+}

@@ -1,0 +1,47 @@
+namespace ModelGen.Loading;
+
+/// <summary>What a load did on this rank.</summary>
+public sealed record LoadReport
+{
+    /// <summary>This process's rank.</summary>
+    public required int Rank { get; init; }
+
+    /// <summary>The number of ranks in the job.</summary>
+    public required int Ranks { get; init; }
+
+    /// <summary>The process group engine (<c>single</c> or <c>mpi</c>).</summary>
+    public required string Backend { get; init; }
+
+    /// <summary>Keys read from the checkpoint (rank 0) or received from rank 0 (other ranks).</summary>
+    public required IReadOnlyList<string> LoadedKeys { get; init; }
+
+    /// <summary>Keys the checkpoint lacks, initialized once and identical on every rank.</summary>
+    public required IReadOnlyList<string> InitializedKeys { get; init; }
+
+    /// <summary>Checkpoint keys skipped because an ignore glob matched or the key is tied to another one.</summary>
+    public required IReadOnlyList<string> IgnoredKeys { get; init; }
+
+    /// <summary>Keys that share the tensor of another key (tied weights).</summary>
+    public required IReadOnlyList<string> TiedKeys { get; init; }
+
+    /// <summary>Buffers computed by the model after loading.</summary>
+    public required IReadOnlyList<string> ComputedKeys { get; init; }
+
+    /// <summary>Bytes of the loaded and initialized tensors this rank ends up holding.</summary>
+    public required long ParameterBytes { get; init; }
+
+    /// <summary>Wall-clock seconds of the load on this rank, from opening the checkpoint to the last check.</summary>
+    public required double Seconds { get; init; }
+
+    /// <summary>Initializer calls that ran on a key that was loaded: 0 unless something is badly wrong.</summary>
+    public required int InitCallsOnLoaded { get; init; }
+
+    /// <summary>Resident set size of this process before loading began, in bytes.</summary>
+    public required long RssBeforeLoadBytes { get; init; }
+
+    /// <summary>Peak resident set size of this process (VmHWM) after loading, in bytes.</summary>
+    public required long PeakRssBytes { get; init; }
+
+    /// <summary><see cref="ParameterBytes"/> per second of <see cref="Seconds"/>.</summary>
+    public double BytesPerSecond => Seconds > 0 ? ParameterBytes / Seconds : 0;
+}

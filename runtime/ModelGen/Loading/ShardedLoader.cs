@@ -1,0 +1,240 @@
+using System.Diagnostics;
+using ModelGen.Diagnostics;
+using ModelGen.Distributed;
+using ModelGen.Mapping;
+using ModelGen.Native;
+using ModelGen.SafeTensors;
+using TorchSharp;
+
+namespace ModelGen.Loading;
+
+/// <summary>
+/// Loads a safetensors checkpoint into a model built on the meta device: rank 0 alone reads, tensor by tensor,
+/// straight into the destination; the other ranks allocate each tensor when it arrives by broadcast; loaded and
+/// received tensors are never initialized; only what the checkpoint lacks is initialized, once, on rank 0, and
+/// broadcast so every rank holds the same values. Every error is agreed on by all ranks: no rank is left waiting.
+/// </summary>
+public static class ShardedLoader
+{
+    /// <summary>
+    /// Loads <paramref name="checkpointPath"/> (a <c>.safetensors</c> file, a <c>model.safetensors.index.json</c>
+    /// or a folder holding either) into <paramref name="model"/>.
+    /// </summary>
+    /// <param name="model">A model whose tensors are meta placeholders, typically from <see cref="MetaConstruction.Build{T}"/>.</param>
+    /// <param name="checkpointPath">The checkpoint. Only rank 0 opens it; other ranks may not even see the path.</param>
+    /// <param name="options">Process group, device, dtype, progress; defaults when <see langword="null"/>.</param>
+    /// <returns>What this rank loaded, initialized and ignored, with time and memory.</returns>
+    /// <exception cref="CheckpointMismatchException">The checkpoint and the model disagree (thrown on every rank, nothing loaded).</exception>
+    /// <exception cref="DistributedLoadException">A rank failed (for example rank 0 could not read a shard); thrown on every rank.</exception>
+    /// <exception cref="LoadIncompleteException">Tensors were left on the meta device.</exception>
+    /// <remarks>
+    /// When <see cref="LoadOptions.ProcessGroup"/> is <see langword="null"/>, a group is created from the environment
+    /// and finalized after the load; pass your own group to keep using MPI afterwards.
+    /// </remarks>
+    public static LoadReport Load(IShardedModel model, string checkpointPath, LoadOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentException.ThrowIfNullOrEmpty(checkpointPath);
+        options ??= new LoadOptions();
+        NativeEnvironment.EnableHugePagesByDefault();
+
+        IProcessGroup group = options.ProcessGroup ?? ProcessGroups.FromEnvironment();
+        try
+        {
+            return new LoadRun(model, checkpointPath, options, group).Execute();
+        }
+        finally
+        {
+            if (options.ProcessGroup is null) group.Dispose();
+        }
+    }
+
+    /// <summary>Builds <typeparamref name="T"/> on the meta device, then loads the checkpoint into it.</summary>
+    /// <returns>The loaded model and this rank's report.</returns>
+    public static (T Model, LoadReport Report) ConstructAndLoad<T>(Func<T> factory, string checkpointPath, LoadOptions? options = null)
+        where T : IShardedModel
+    {
+        T model = MetaConstruction.Build(factory);
+        return (model, Load(model, checkpointPath, options));
+    }
+
+    /// <summary>One load: the state that lives from opening the checkpoint to the final check.</summary>
+    private sealed class LoadRun(IShardedModel model, string checkpointPath, LoadOptions options, IProcessGroup group)
+    {
+        private readonly string _modelName = model.GetType().FullName ?? model.GetType().Name;
+        private readonly List<string> _loaded = [];
+        private readonly List<string> _initialized = [];
+        private readonly Dictionary<string, int> _initCalls = new(StringComparer.Ordinal);
+        private long _bytesDone;
+        private int _tensorsDone;
+
+        public LoadReport Execute()
+        {
+            long rssBefore = ProcessMemory.CurrentRssBytes();
+            var clock = Stopwatch.StartNew();
+            bool isRoot = group.Rank == 0;
+
+            SafeTensorsCheckpoint? checkpoint = null;
+            try
+            {
+                CheckpointCatalog catalog = ShareCatalog(isRoot, out checkpoint);
+                IReadOnlyList<TensorSlot> slots = model.GetTensorSlots();
+                LoadPlan plan = AgreeOnPlan(catalog, slots);
+                int total = plan.Loads.Count + plan.Inits.Count;
+                long totalBytes = plan.TotalBytes;
+
+                using (torch.no_grad())
+                {
+                    foreach (LoadStep step in plan.Loads)
+                    {
+                        torch.Tensor tensor = Receive(step.Shape, step.DType, isRoot, t => checkpoint!.ReadInto(step.Entry.Name, t),
+                            () => $"reading '{step.Entry.Name}' from {step.Entry.FilePath}");
+                        Place(step.Slot, tensor);
+                        _loaded.Add(step.Slot.Key);
+                        Report(step.Slot.Key, total, totalBytes);
+                    }
+
+                    foreach (InitStep step in plan.Inits)
+                    {
+                        torch.Tensor tensor = Receive(step.Shape, step.DType, isRoot, t => RunInitializer(step.Slot, t),
+                            () => $"initializing '{step.Slot.Key}'");
+                        Place(step.Slot, tensor);
+                        _initialized.Add(step.Slot.Key);
+                        Report(step.Slot.Key, total, totalBytes);
+                    }
+
+                    var byKey = model.GetTensorSlots().ToDictionary(s => s.Key, StringComparer.Ordinal);
+                    foreach (TensorSlot tied in plan.Tied)
+                        tied.Set(byKey[tied.TiedTo!].Get()!);
+
+                    group.RunAndAgree(() => model.ComputeBuffers(options.Device));
+                }
+
+                CheckNothingLeftOnMeta();
+                return new LoadReport
+                {
+                    Rank = group.Rank,
+                    Ranks = group.Size,
+                    Backend = group.Backend,
+                    LoadedKeys = _loaded,
+                    InitializedKeys = _initialized,
+                    IgnoredKeys = plan.Ignored,
+                    TiedKeys = plan.Tied.Select(s => s.Key).ToArray(),
+                    ComputedKeys = plan.Computed.Select(s => s.Key).ToArray(),
+                    ParameterBytes = _bytesDone,
+                    Seconds = clock.Elapsed.TotalSeconds,
+                    InitCallsOnLoaded = _loaded.Sum(k => _initCalls.GetValueOrDefault(k)),
+                    RssBeforeLoadBytes = rssBefore,
+                    PeakRssBytes = ProcessMemory.PeakRssBytes(),
+                };
+            }
+            finally
+            {
+                checkpoint?.Dispose();
+            }
+        }
+
+        /// <summary>Rank 0 opens and validates the checkpoint; every rank receives the same catalog or the same error.</summary>
+        private CheckpointCatalog ShareCatalog(bool isRoot, out SafeTensorsCheckpoint? checkpoint)
+        {
+            checkpoint = null;
+            byte[] payload = [];
+            Exception? failure = null;
+            if (isRoot)
+            {
+                try
+                {
+                    checkpoint = SafeTensorsCheckpoint.Open(checkpointPath);
+                    payload = CheckpointCatalog.From(checkpointPath, checkpoint.Entries).Serialize();
+                }
+#pragma warning disable CA1031 // Every failure must reach the other ranks; the agreed exception carries it.
+                catch (Exception e)
+#pragma warning restore CA1031
+                {
+                    failure = e;
+                }
+            }
+            group.ThrowIfAnyRankFailed(failure);
+            return CheckpointCatalog.Deserialize(group.BroadcastMessage(payload));
+        }
+
+        /// <summary>Every rank plans from the same catalog; a mismatch is the same typed exception on every rank.</summary>
+        private LoadPlan AgreeOnPlan(CheckpointCatalog catalog, IReadOnlyList<TensorSlot> slots)
+        {
+            LoadPlan? plan = null;
+            Exception? failure = null;
+            try
+            {
+                var globs = options.IgnoredKeys.Select(p => new KeyGlob(p)).ToArray();
+                plan = LoadPlan.Build(_modelName, catalog, slots, options, globs);
+            }
+#pragma warning disable CA1031 // Every failure must reach the other ranks; the agreed exception carries it.
+            catch (Exception e)
+#pragma warning restore CA1031
+            {
+                failure = e;
+            }
+            DistributedLoadException? agreed = group.AgreeOnError(failure);
+            if (agreed is not null)
+                throw failure is CheckpointMismatchException mismatch ? mismatch : agreed;
+            return plan!;
+        }
+
+        /// <summary>
+        /// Allocates a fresh CPU tensor; rank 0 fills it; all ranks agree that rank 0 succeeded, then rank 0 broadcasts
+        /// it into the other ranks' fresh tensors. Returns it on the target device.
+        /// </summary>
+        private torch.Tensor Receive(long[] shape, torch.ScalarType dtype, bool isRoot, Action<torch.Tensor> fill, Func<string> what)
+        {
+            torch.Tensor tensor = torch.empty(shape, dtype, torch.CPU);
+            Exception? failure = null;
+            if (isRoot)
+            {
+                try
+                {
+                    fill(tensor);
+                }
+#pragma warning disable CA1031 // Every failure must reach the other ranks; the agreed exception carries it.
+                catch (Exception e)
+#pragma warning restore CA1031
+                {
+                    failure = new InvalidOperationException($"{_modelName}: rank 0 failed {what()}: {e.Message}", e);
+                }
+            }
+            if (group.AgreeOnError(failure) is { } agreed)
+            {
+                tensor.Dispose();
+                throw agreed;
+            }
+            if (group.Size > 1) group.Broadcast(tensor, root: 0);
+            if (options.Device.type == DeviceType.CPU) return tensor;
+            torch.Tensor moved = tensor.to(options.Device);
+            tensor.Dispose();
+            return moved;
+        }
+
+        private void RunInitializer(TensorSlot slot, torch.Tensor tensor)
+        {
+            _initCalls[slot.Key] = _initCalls.GetValueOrDefault(slot.Key) + 1;
+            slot.Initialize!(tensor);
+        }
+
+        private void Place(TensorSlot slot, torch.Tensor tensor)
+        {
+            slot.Set(tensor);
+            _bytesDone += tensor.numel() * tensor.ElementSize;
+        }
+
+        private void Report(string key, int total, long totalBytes) =>
+            options.Progress?.Report(new LoadProgress(key, ++_tensorsDone, total, _bytesDone, totalBytes));
+
+        private void CheckNothingLeftOnMeta()
+        {
+            var left = model.GetTensorSlots()
+                .Where(s => s.Get() is not { } t || t.device_type == DeviceType.META)
+                .Select(s => s.Key)
+                .ToArray();
+            if (left.Length > 0) throw new LoadIncompleteException(_modelName, left);
+        }
+    }
+}
