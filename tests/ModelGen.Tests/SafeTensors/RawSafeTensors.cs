@@ -21,6 +21,6 @@ internal static class RawSafeTensors
     }
 
     /// <summary>A JSON tensor entry.</summary>
-    public static string Entry(string name, string dtype, string shape, long begin, long end) =>
+    public static string Entry(string name, string dtype, string shape, ulong begin, ulong end) =>
         $"\"{name}\":{{\"dtype\":\"{dtype}\",\"shape\":[{shape}],\"data_offsets\":[{begin},{end}]}}";
 }
