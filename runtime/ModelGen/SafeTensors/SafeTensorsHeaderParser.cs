@@ -1,0 +1,171 @@
+using System.Text.Json;
+using System.Text.Unicode;
+
+namespace ModelGen.SafeTensors;
+
+/// <summary>A tensor entry as written in the header, before its offsets and size are checked.</summary>
+internal readonly record struct RawTensorEntry(string Name, SafeTensorsDType DType, ulong[] Shape, ulong Begin, ulong End);
+
+/// <summary>The header JSON, parsed but not yet checked against the data buffer.</summary>
+internal sealed record ParsedHeader(List<RawTensorEntry> Entries, IReadOnlyDictionary<string, string> Metadata);
+
+/// <summary>
+/// Parses a safetensors header (the JSON after the length prefix) with a forward-only reader, so that
+/// duplicate keys, which a DOM parser would silently merge, are seen and rejected.
+/// </summary>
+internal static class SafeTensorsHeaderParser
+{
+    internal const string MetadataKey = "__metadata__";
+
+    private static readonly IReadOnlyDictionary<string, string> NoMetadata = new Dictionary<string, string>();
+
+    public static ParsedHeader Parse(ReadOnlySpan<byte> json, string filePath)
+    {
+        if (!Utf8.IsValid(json))
+            throw new SafeTensorsFormatException(SafeTensorsRule.InvalidUtf8, filePath, null, "the header is not valid UTF-8.");
+
+        var reader = new Utf8JsonReader(json, new JsonReaderOptions { CommentHandling = JsonCommentHandling.Disallow });
+        string? currentKey = null;
+        try
+        {
+            return ParseDocument(ref reader, filePath, ref currentKey);
+        }
+        catch (Exception e) when (e is JsonException or InvalidOperationException or FormatException)
+        {
+            // The reader throws these for malformed JSON or strings that cannot be decoded (for example lone surrogates).
+            throw new SafeTensorsFormatException(SafeTensorsRule.InvalidJson, filePath, currentKey, $"the header is not valid JSON: {e.Message}", e);
+        }
+    }
+
+    private static ParsedHeader ParseDocument(ref Utf8JsonReader reader, string filePath, ref string? currentKey)
+    {
+        if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
+            throw InvalidJson(filePath, null, "the header must be a JSON object.");
+
+        var names = new HashSet<string>(StringComparer.Ordinal);
+        var entries = new List<RawTensorEntry>();
+        IReadOnlyDictionary<string, string> metadata = NoMetadata;
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        {
+            string name = reader.GetString()!;
+            currentKey = name;
+            if (!names.Add(name))
+                throw new SafeTensorsFormatException(SafeTensorsRule.DuplicateKey, filePath, name, "the key appears more than once in the header.");
+            reader.Read();
+            if (name == MetadataKey)
+                metadata = ParseMetadata(ref reader, filePath);
+            else
+                entries.Add(ParseEntry(ref reader, filePath, name));
+        }
+        currentKey = null;
+        if (reader.TokenType != JsonTokenType.EndObject)
+            throw InvalidJson(filePath, null, "the header object is not closed.");
+        // Drain the reader: it rejects anything but whitespace after the top-level object.
+        while (reader.Read())
+        {
+        }
+        return new ParsedHeader(entries, metadata);
+    }
+
+    private static IReadOnlyDictionary<string, string> ParseMetadata(ref Utf8JsonReader reader, string filePath)
+    {
+        // The reference implementation reads __metadata__ as an optional map, so an explicit null means "none".
+        if (reader.TokenType == JsonTokenType.Null)
+            return NoMetadata;
+        if (reader.TokenType != JsonTokenType.StartObject)
+            throw new SafeTensorsFormatException(SafeTensorsRule.InvalidMetadata, filePath, null, $"{MetadataKey} must be an object of string values, found {reader.TokenType}.");
+
+        var metadata = new Dictionary<string, string>(StringComparer.Ordinal);
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        {
+            string name = reader.GetString()!;
+            reader.Read();
+            if (reader.TokenType != JsonTokenType.String)
+                throw new SafeTensorsFormatException(SafeTensorsRule.InvalidMetadata, filePath, null, $"{MetadataKey} value of '{name}' must be a string, found {reader.TokenType}.");
+            if (!metadata.TryAdd(name, reader.GetString()!))
+                throw new SafeTensorsFormatException(SafeTensorsRule.DuplicateKey, filePath, null, $"{MetadataKey} key '{name}' appears more than once.");
+        }
+        return metadata;
+    }
+
+    private static RawTensorEntry ParseEntry(ref Utf8JsonReader reader, string filePath, string name)
+    {
+        if (reader.TokenType != JsonTokenType.StartObject)
+            throw InvalidJson(filePath, name, $"a tensor entry must be an object with dtype, shape and data_offsets, found {reader.TokenType}.");
+
+        string? dtypeName = null;
+        ulong[]? shape = null;
+        ulong[]? offsets = null;
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        {
+            string field = reader.GetString()!;
+            reader.Read();
+            switch (field)
+            {
+                case "dtype":
+                    EnsureFirst(dtypeName is null, filePath, name, field);
+                    if (reader.TokenType != JsonTokenType.String)
+                        throw InvalidJson(filePath, name, $"dtype must be a string, found {reader.TokenType}.");
+                    dtypeName = reader.GetString()!;
+                    break;
+                case "shape":
+                    EnsureFirst(shape is null, filePath, name, field);
+                    shape = ReadUnsignedArray(ref reader, filePath, name, field);
+                    break;
+                case "data_offsets":
+                    EnsureFirst(offsets is null, filePath, name, field);
+                    offsets = ReadUnsignedArray(ref reader, filePath, name, field);
+                    if (offsets.Length != 2)
+                        throw InvalidJson(filePath, name, $"data_offsets must hold exactly two numbers [begin, end], found {offsets.Length}.");
+                    break;
+                default:
+                    // Unknown fields are ignored, as the reference implementation does.
+                    reader.Skip();
+                    break;
+            }
+        }
+
+        if (dtypeName is null || shape is null || offsets is null)
+        {
+            string missing = dtypeName is null ? "dtype" : shape is null ? "shape" : "data_offsets";
+            throw InvalidJson(filePath, name, $"the entry has no '{missing}' field.");
+        }
+        if (!SafeTensorsDTypes.TryParse(dtypeName, out SafeTensorsDType dtype))
+            throw new SafeTensorsFormatException(SafeTensorsRule.UnknownDType, filePath, name, $"'{dtypeName}' is not a safetensors dtype.");
+        return new RawTensorEntry(name, dtype, shape, offsets[0], offsets[1]);
+    }
+
+    private static void EnsureFirst(bool first, string filePath, string name, string field)
+    {
+        if (!first)
+            throw new SafeTensorsFormatException(SafeTensorsRule.DuplicateKey, filePath, name, $"the field '{field}' appears more than once in the entry.");
+    }
+
+    private static ulong[] ReadUnsignedArray(ref Utf8JsonReader reader, string filePath, string name, string field)
+    {
+        if (reader.TokenType != JsonTokenType.StartArray)
+            throw InvalidJson(filePath, name, $"{field} must be an array of non-negative integers, found {reader.TokenType}.");
+        var values = new List<ulong>();
+        while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
+        {
+            // Only plain digit runs are integers here: no sign, fraction or exponent (the reference reads usize).
+            if (reader.TokenType != JsonTokenType.Number || !IsDigits(reader.ValueSpan) || !reader.TryGetUInt64(out ulong value))
+                throw InvalidJson(filePath, name, $"{field} must hold non-negative integers below 2^64.");
+            values.Add(value);
+        }
+        return values.ToArray();
+    }
+
+    private static bool IsDigits(ReadOnlySpan<byte> text)
+    {
+        foreach (byte b in text)
+        {
+            if (b is < (byte)'0' or > (byte)'9')
+                return false;
+        }
+        return text.Length > 0;
+    }
+
+    private static SafeTensorsFormatException InvalidJson(string filePath, string? key, string detail) =>
+        new(SafeTensorsRule.InvalidJson, filePath, key, detail);
+}
