@@ -42,7 +42,7 @@ public interface IProcessGroup : IDisposable
     /// Copies <paramref name="byteCount"/> bytes of native memory at <paramref name="address"/> on
     /// <paramref name="root"/> to <paramref name="address"/> on every other rank. Lengths above 2 GiB are allowed.
     /// </summary>
-    void Broadcast(nint address, long byteCount, int root = 0);
+    void BroadcastNative(nint address, long byteCount, int root = 0);
 
     /// <summary>
     /// Sends a message whose length only <paramref name="root"/> knows (for example a header) to every rank.

@@ -37,7 +37,7 @@ public sealed class SingleProcessGroup : IProcessGroup
     public void Broadcast(Span<byte> buffer, int root = 0) => CheckUsable(root);
 
     /// <inheritdoc />
-    public void Broadcast(nint address, long byteCount, int root = 0)
+    public void BroadcastNative(nint address, long byteCount, int root = 0)
     {
         CheckUsable(root);
         CollectiveArguments.CheckRange(address, byteCount);

@@ -21,6 +21,11 @@ internal static class BenchScenario
             mpi.MaxChunkBytes = chunk;
 
         using var source = torch.full([bytes], 7, dtype: torch.uint8);
+        if (options.Text("warmup", "no") == "yes")
+        {
+            using var warm = group.Rank == 0 ? null : torch.zeros([bytes], dtype: torch.uint8);
+            Measure(group, report, "warmup-touched", bytes, group.Rank == 0 ? source : warm!);
+        }
         for (int round = 0; round < repeat; round++)
         {
             using (var fresh = group.Rank == 0 ? null : torch.empty([bytes], dtype: torch.uint8))

@@ -113,7 +113,7 @@ public sealed unsafe class MpiProcessGroup : IProcessGroup
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         (nint address, long byteCount) = TensorMemory.Of(tensor, nameof(tensor));
-        Broadcast(address, byteCount, root);
+        BroadcastNative(address, byteCount, root);
         GC.KeepAlive(tensor);
     }
 
@@ -121,11 +121,11 @@ public sealed unsafe class MpiProcessGroup : IProcessGroup
     public void Broadcast(Span<byte> buffer, int root = 0)
     {
         fixed (byte* start = buffer)
-            Broadcast((nint)start, buffer.Length, root);
+            BroadcastNative((nint)start, buffer.Length, root);
     }
 
     /// <inheritdoc />
-    public void Broadcast(nint address, long byteCount, int root = 0)
+    public void BroadcastNative(nint address, long byteCount, int root = 0)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         CollectiveArguments.CheckRoot(root, Size);
@@ -140,7 +140,7 @@ public sealed unsafe class MpiProcessGroup : IProcessGroup
         ObjectDisposedException.ThrowIf(_disposed, this);
         CollectiveArguments.CheckRoot(root, Size);
         long length = Rank == root ? payload.Length : 0;
-        Broadcast((nint)(&length), sizeof(long), root);
+        BroadcastNative((nint)(&length), sizeof(long), root);
         byte[] message = Rank == root ? payload.ToArray() : new byte[checked((int)length)];
         Broadcast(message, root);
         return message;
