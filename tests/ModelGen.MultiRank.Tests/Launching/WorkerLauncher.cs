@@ -1,0 +1,96 @@
+using System.Diagnostics;
+
+namespace ModelGen.MultiRank.Tests.Launching;
+
+/// <summary>
+/// Starts the worker program, under Open MPI's mpirun or alone, with a time bound: a job still running at the
+/// bound is killed with its whole process tree and reported as timed out, so no test can hang.
+/// </summary>
+public static class WorkerLauncher
+{
+    public const int Ranks = 3;
+    public static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(60);
+
+    private static readonly string WorkerPath = Path.Combine(AppContext.BaseDirectory, "ModelGen.MultiRank.Worker.dll");
+
+    /// <summary>Variables that would make a worker started alone believe it is part of a job.</summary>
+    private static readonly string[] LauncherVariablePrefixes = ["OMPI_", "PMIX_"];
+
+    private static readonly string[] TorchrunVariables = ["RANK", "WORLD_SIZE", "LOCAL_RANK", "LOCAL_WORLD_SIZE"];
+
+    /// <summary>Runs "mpirun -np <paramref name="ranks"/> dotnet worker <paramref name="arguments"/>".</summary>
+    public static Task<WorkerRun> MpiRunAsync(string[] arguments, int ranks = Ranks, TimeSpan? timeout = null)
+    {
+        string mpirun = FindMpirun();
+        // As root, Open MPI refuses to start without the first flag; the second lets 3 ranks share 2 cores.
+        string[] launcher = ["-np", ranks.ToString(System.Globalization.CultureInfo.InvariantCulture), "--allow-run-as-root", "--oversubscribe"];
+        return RunAsync(mpirun, [.. launcher, DotnetHost(), WorkerPath, .. arguments], clearLauncherVariables: false, timeout ?? DefaultTimeout);
+    }
+
+    /// <summary>Runs the worker as a lone process, with every launcher variable removed from its environment.</summary>
+    public static Task<WorkerRun> RunAloneAsync(string[] arguments, TimeSpan? timeout = null) =>
+        RunAsync(DotnetHost(), [WorkerPath, .. arguments], clearLauncherVariables: true, timeout ?? DefaultTimeout);
+
+    /// <summary>The mpirun on PATH; fails with what to install when there is none.</summary>
+    public static string FindMpirun()
+    {
+        string? path = Environment.GetEnvironmentVariable("PATH");
+        foreach (string directory in (path ?? string.Empty).Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries))
+        {
+            string candidate = Path.Combine(directory, "mpirun");
+            if (File.Exists(candidate))
+                return candidate;
+        }
+        throw new InvalidOperationException(
+            "mpirun was not found on PATH. The multi-rank tests need Open MPI: install it with " +
+            "'apt-get install openmpi-bin libopenmpi-dev' (Debian/Ubuntu) and run the tests again.");
+    }
+
+    private static string DotnetHost() =>
+        Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host ? host : "dotnet";
+
+    private static async Task<WorkerRun> RunAsync(string program, string[] arguments, bool clearLauncherVariables, TimeSpan timeout)
+    {
+        if (!File.Exists(WorkerPath))
+            throw new InvalidOperationException($"The worker was not built next to the tests: {WorkerPath}");
+
+        var start = new ProcessStartInfo(program)
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (string argument in arguments)
+            start.ArgumentList.Add(argument);
+        if (clearLauncherVariables)
+        {
+            foreach (string name in start.Environment.Keys.Where(IsLauncherVariable).ToList())
+                start.Environment.Remove(name);
+        }
+
+        var clock = Stopwatch.StartNew();
+        using var process = Process.Start(start) ?? throw new InvalidOperationException($"Could not start {program}.");
+        Task<string> output = process.StandardOutput.ReadToEndAsync();
+        Task<string> error = process.StandardError.ReadToEndAsync();
+        bool timedOut = false;
+        using (var bound = new CancellationTokenSource(timeout))
+        {
+            try
+            {
+                await process.WaitForExitAsync(bound.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                timedOut = true;
+                process.Kill(entireProcessTree: true);
+                await process.WaitForExitAsync();
+            }
+        }
+        clock.Stop();
+        return new WorkerRun(process.ExitCode, timedOut, clock.Elapsed, await output, await error);
+    }
+
+    private static bool IsLauncherVariable(string name) =>
+        TorchrunVariables.Contains(name, StringComparer.Ordinal) ||
+        LauncherVariablePrefixes.Any(prefix => name.StartsWith(prefix, StringComparison.Ordinal));
+}

@@ -1,0 +1,28 @@
+using ModelGen.Distributed;
+using ModelGen.MultiRank.Worker;
+using ModelGen.MultiRank.Worker.Scenarios;
+
+// Usage: ModelGen.MultiRank.Worker <scenario> [name=value ...]
+// Every rank prints "rank=<r> event=<name> ..." lines; the tests compare them across ranks.
+if (args.Length == 0)
+{
+    Console.Error.WriteLine("usage: ModelGen.MultiRank.Worker <scenario> [name=value ...]");
+    return 2;
+}
+
+var options = WorkerOptions.Parse(args.AsSpan(1));
+using IProcessGroup group = ProcessGroups.FromEnvironment();
+var report = new Report(group.Rank);
+return args[0] switch
+{
+    "info" => InfoScenario.Run(group, report),
+    "broadcast" => BroadcastScenario.Run(group, report, options),
+    "message" => MessageScenario.Run(group, report),
+    "barrier" => BarrierScenario.Run(group, report),
+    "agree" => AgreeScenario.Run(group, report, options),
+    "die" => DieScenario.Run(group, report, options),
+    "abort" => AbortScenario.Run(group, report, options),
+    "libraries" => LibrariesScenario.Run(group, report),
+    "bench" => BenchScenario.Run(group, report, options),
+    _ => report.Fail($"unknown scenario '{args[0]}'"),
+};

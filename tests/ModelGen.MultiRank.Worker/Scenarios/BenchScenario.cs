@@ -1,0 +1,72 @@
+using System.Diagnostics;
+using ModelGen.Distributed;
+using ModelGen.Distributed.Mpi;
+using TorchSharp;
+
+namespace ModelGen.MultiRank.Worker.Scenarios;
+
+/// <summary>
+/// Broadcast throughput of one large tensor (option "bytes", default 1 GiB) into fresh (untouched) and into
+/// already-touched receiver tensors, timed on the slowest rank, beside copies of the same size within one process
+/// (the memory floor). Option "chunk" sets the largest bytes per MPI call; "repeat" the rounds per measurement.
+/// </summary>
+internal static class BenchScenario
+{
+    public static int Run(IProcessGroup group, Report report, WorkerOptions options)
+    {
+        long bytes = options.Long("bytes", 1L << 30);
+        int repeat = options.Int("repeat", 3);
+        int chunk = options.Int("chunk", 0);
+        if (chunk > 0 && group is MpiProcessGroup mpi)
+            mpi.MaxChunkBytes = chunk;
+
+        using var source = torch.full([bytes], 7, dtype: torch.uint8);
+        if (options.Text("warmup", "no") == "yes")
+        {
+            using var warm = group.Rank == 0 ? null : torch.zeros([bytes], dtype: torch.uint8);
+            Measure(group, report, "warmup-touched", bytes, group.Rank == 0 ? source : warm!);
+        }
+        for (int round = 0; round < repeat; round++)
+        {
+            using (var fresh = group.Rank == 0 ? null : torch.empty([bytes], dtype: torch.uint8))
+                Measure(group, report, "bcast-fresh", bytes, group.Rank == 0 ? source : fresh!);
+
+            using var touched = group.Rank == 0 ? null : torch.zeros([bytes], dtype: torch.uint8);
+            Measure(group, report, "bcast-touched", bytes, group.Rank == 0 ? source : touched!);
+        }
+
+        if (group.Rank == 0)
+        {
+            for (int round = 0; round < repeat; round++)
+            {
+                using var fresh = torch.empty([bytes], dtype: torch.uint8);
+                Report(report, "copy-fresh", bytes, Time(() => fresh.copy_(source)));
+                Report(report, "copy-touched", bytes, Time(() => fresh.copy_(source)));
+            }
+        }
+        group.Barrier();
+        return 0;
+    }
+
+    private static void Measure(IProcessGroup group, Report report, string name, long bytes, torch.Tensor tensor)
+    {
+        group.Barrier();
+        long ticks = Time(() => group.Broadcast(tensor));
+        long slowest = group.AllReduceMax(ticks);
+        if (group.Rank == 0)
+            Report(report, name, bytes, slowest);
+    }
+
+    private static long Time(Action action)
+    {
+        long start = Stopwatch.GetTimestamp();
+        action();
+        return Stopwatch.GetTimestamp() - start;
+    }
+
+    private static void Report(Report report, string name, long bytes, long ticks)
+    {
+        double seconds = (double)ticks / Stopwatch.Frequency;
+        report.Event(name, ("bytes", bytes), ("ms", Math.Round(seconds * 1000, 1)), ("GBps", Math.Round(bytes / seconds / 1e9, 2)));
+    }
+}
