@@ -1,5 +1,6 @@
 using System.Text.Json;
 using ModelGen.Benchmarks;
+using ModelGen.Benchmarks.Checkpoints;
 using ModelGen.Benchmarks.Scenarios;
 
 // Benchmark harness: each verb is one measured step, run in its own process by the scripts in benchmarks/.

@@ -20,7 +20,7 @@ internal sealed class TreeModule : nn.Module
             TreeModule parent = root;
             foreach (string part in parts[..^1])
                 parent = parent.Child(part);
-            parent.register_parameter(parts[^1], new nn.Parameter(empty(shape, dtype, device), requires_grad: false));
+            parent.register_parameter(parts[^1], new TorchSharp.Modules.Parameter(empty(shape, dtype, device), requires_grad: false));
         }
         return root;
     }
