@@ -19,4 +19,10 @@ public interface IShardedModel
     /// Called once, after every loaded and initialized tensor is in place.
     /// </summary>
     void ComputeBuffers(torch.Device device);
+
+    /// <summary>
+    /// The model's generated key table: every key pattern and the checkpoint keys it ignores. Models not produced
+    /// by the generator return <see cref="CheckpointKeyTable.Empty"/>.
+    /// </summary>
+    CheckpointKeyTable KeyTable => CheckpointKeyTable.Empty;
 }

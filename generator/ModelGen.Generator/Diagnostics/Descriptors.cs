@@ -1,0 +1,101 @@
+using System.Collections.Generic;
+using System.Linq;
+using Microsoft.CodeAnalysis;
+
+namespace ModelGen.Generator.Diagnostics;
+
+/// <summary>Every diagnostic the generator reports. Help links point at the anchors of docs/diagnostics.md.</summary>
+internal static class Descriptors
+{
+    private const string Usage = "ModelGen.Usage";
+    private const string Checkpoint = "ModelGen.Checkpoint";
+    private const string HelpRoot = "docs/diagnostics.md#";
+
+    public static readonly DiagnosticDescriptor ModelNotPartial = Create(
+        "MG0001", Usage, DiagnosticSeverity.Error,
+        "[ShardedModel] class must be a non-generic top-level partial class",
+        "'{0}' is marked [ShardedModel] but {1}; the generator emits part of this class");
+
+    public static readonly DiagnosticDescriptor ModelNotModule = Create(
+        "MG0002", Usage, DiagnosticSeverity.Error,
+        "[ShardedModel] class must be a TorchSharp module",
+        "'{0}' is marked [ShardedModel] but does not derive from TorchSharp's torch.nn.Module");
+
+    public static readonly DiagnosticDescriptor OpaqueModule = Create(
+        "MG0003", Usage, DiagnosticSeverity.Warning,
+        "Module type the generator cannot see into",
+        "'{0}' holds '{1}', which the generator cannot see into: {2}; its parameters and buffers are not mapped");
+
+    public static readonly DiagnosticDescriptor NativeInitializingLayer = Create(
+        "MG0004", Usage, DiagnosticSeverity.Warning,
+        "Layer built natively and initialized on the CPU even on the meta device",
+        "'{0}' is a TorchSharp {1}, which is built natively and randomly initialized on the CPU even when the meta device is requested{2}");
+
+    public static readonly DiagnosticDescriptor AttributeMisuse = Create(
+        "MG0005", Usage, DiagnosticSeverity.Error,
+        "ModelGen attribute used incorrectly",
+        "{0}");
+
+    public static readonly DiagnosticDescriptor UnmappedCheckpointKey = Create(
+        "MG0006", Checkpoint, DiagnosticSeverity.Warning,
+        "Checkpoint key not taken by any parameter or buffer",
+        "Checkpoint key '{0}'{1} is not taken by any parameter or buffer of '{2}'{3}");
+
+    public static readonly DiagnosticDescriptor MissingFromCheckpoint = Create(
+        "MG0007", Checkpoint, DiagnosticSeverity.Warning,
+        "Parameter or buffer missing from the checkpoint",
+        "'{0}' ({1}) is not in the checkpoint{2}; it will be initialized with {3}");
+
+    public static readonly DiagnosticDescriptor DuplicateKey = Create(
+        "MG0008", Usage, DiagnosticSeverity.Error,
+        "Key claimed by two members",
+        "Key '{0}' is claimed by both {1} and {2}");
+
+    public static readonly DiagnosticDescriptor ListRangeMismatch = Create(
+        "MG0009", Checkpoint, DiagnosticSeverity.Warning,
+        "Module list index range disagrees with the checkpoint",
+        "Module list '{0}' does not match the checkpoint: {1}");
+
+    public static readonly DiagnosticDescriptor InvalidManifest = Create(
+        "MG0010", Checkpoint, DiagnosticSeverity.Error,
+        "Checkpoint manifest unreadable or invalid",
+        "Checkpoint manifest '{0}' is invalid: {1}");
+
+    public static readonly DiagnosticDescriptor AutoPropertyModule = Create(
+        "MG0011", Usage, DiagnosticSeverity.Warning,
+        "Auto-property holding a module or tensor",
+        "Property '{0}' holds a {1}; TorchSharp registers it under the compiler's backing-field name '<{0}>k__BackingField', which no checkpoint uses, so it is not mapped; declare a field instead");
+
+    public static readonly DiagnosticDescriptor ReadonlyTensorField = Create(
+        "MG0012", Usage, DiagnosticSeverity.Warning,
+        "Readonly tensor field cannot receive a loaded tensor",
+        "Field '{0}' is a readonly {1}; a loaded tensor cannot be put in its place, so it is not mapped; remove 'readonly'");
+
+    public static readonly DiagnosticDescriptor MissingWithoutInitializer = Create(
+        "MG0013", Checkpoint, DiagnosticSeverity.Warning,
+        "Parameter or buffer missing from the checkpoint and without initializer",
+        "'{0}' ({1}) is not in the checkpoint{2} and nothing can initialize it; provide it in the checkpoint or add [Initializer]");
+
+    public static readonly DiagnosticDescriptor ManifestModelNotFound = Create(
+        "MG0014", Checkpoint, DiagnosticSeverity.Warning,
+        "Checkpoint declared for a model that does not exist",
+        "Checkpoint manifest '{0}' is declared for model '{1}', but no [ShardedModel] class has that name");
+
+    public static readonly IReadOnlyList<DiagnosticDescriptor> All = new[]
+    {
+        ModelNotPartial, ModelNotModule, OpaqueModule, NativeInitializingLayer, AttributeMisuse,
+        UnmappedCheckpointKey, MissingFromCheckpoint, DuplicateKey, ListRangeMismatch, InvalidManifest,
+        AutoPropertyModule, ReadonlyTensorField, MissingWithoutInitializer, ManifestModelNotFound,
+    };
+
+    private static readonly Dictionary<string, DiagnosticDescriptor> s_byId = All.ToDictionary(d => d.Id);
+
+    /// <summary>Checkpoint mismatches: the diagnostics that strict mode (<c>ModelGenStrict=true</c>) turns into errors.</summary>
+    public static bool IsMismatch(string id) =>
+        id is "MG0006" or "MG0007" or "MG0009" or "MG0013" or "MG0014";
+
+    public static DiagnosticDescriptor ById(string id) => s_byId[id];
+
+    private static DiagnosticDescriptor Create(string id, string category, DiagnosticSeverity severity, string title, string message) =>
+        new(id, title, message, category, severity, isEnabledByDefault: true, helpLinkUri: HelpRoot + id.ToLowerInvariant());
+}

@@ -1,0 +1,282 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.Linq;
+using System.Text;
+using Microsoft.CodeAnalysis.Text;
+using ModelGen.Generator.Diagnostics;
+using ModelGen.Generator.Manifest;
+using ModelGen.Generator.Parsing;
+
+namespace ModelGen.Generator.Mapping;
+
+/// <summary>
+/// Compares a model's key table with one checkpoint manifest: checkpoint keys no member takes (grouped by shape,
+/// with a "did you mean" by edit distance, at the manifest line), members the checkpoint lacks (at the field in
+/// C#), and module lists whose index range in the checkpoint has gaps.
+/// </summary>
+internal static class CheckpointMatcher
+{
+    private const int MaxExamples = 3;
+
+    public static IEnumerable<DiagnosticInfo> Match(KeyTable table, ManifestSpec manifest, bool strict)
+    {
+        var result = new List<DiagnosticInfo>();
+        var entries = table.Entries.Items;
+        var byShape = new Dictionary<string, int>(StringComparer.Ordinal);
+        var wildcard = new List<int>();
+        for (int i = 0; i < entries.Length; i++)
+        {
+            if (entries[i].Pattern.Contains(KeyTableBuilder.DictKey)) wildcard.Add(i);
+            else byShape[entries[i].Pattern] = i;
+        }
+
+        var seen = new HashSet<string>[entries.Length];
+        var anchorSeen = new Dictionary<string, HashSet<string>>(StringComparer.Ordinal);
+        var unmapped = new Dictionary<string, List<ManifestEntry>>(StringComparer.Ordinal);
+        var unmappedOrder = new List<string>();
+
+        foreach (ManifestEntry key in manifest.Entries)
+        {
+            string shape = Shape(key.Key, out List<string> indices);
+            int index = byShape.TryGetValue(shape, out int found) ? found : MatchWildcard(key.Key, entries, wildcard);
+            if (index < 0)
+            {
+                if (table.IgnoredKeys.Any(glob => KeyGlob.IsMatch(glob, key.Key))) continue;
+                if (!unmapped.TryGetValue(shape, out List<ManifestEntry>? group))
+                {
+                    unmapped[shape] = group = new List<ManifestEntry>();
+                    unmappedOrder.Add(shape);
+                }
+                group.Add(key);
+                continue;
+            }
+            if (entries[index].Pattern != shape) continue; // Dict members: presence only.
+            (seen[index] ??= new HashSet<string>(StringComparer.Ordinal)).Add(string.Join(",", indices));
+            foreach (ListAnchor anchor in entries[index].Lists)
+            {
+                int depth = Depth(anchor.Prefix);
+                if (!anchorSeen.TryGetValue(anchor.Prefix, out HashSet<string>? tuples))
+                    anchorSeen[anchor.Prefix] = tuples = new HashSet<string>(StringComparer.Ordinal);
+                tuples.Add(string.Join(",", indices.Take(depth)));
+            }
+        }
+        var wildcardSeen = new HashSet<int>();
+        foreach (ManifestEntry key in manifest.Entries)
+        {
+            if (wildcard.Count == 0) break;
+            int index = MatchWildcard(key.Key, entries, wildcard);
+            if (index >= 0) wildcardSeen.Add(index);
+        }
+
+        foreach (string shape in unmappedOrder)
+        {
+            List<ManifestEntry> group = unmapped[shape];
+            ManifestEntry first = group[0];
+            string more = group.Count > 1 ? $" (and {group.Count - 1} more like '{shape}')" : "";
+            string? suggestion = Suggest(first.Key, shape, entries);
+            result.Add(Create(Descriptors.UnmappedCheckpointKey, At(manifest.Path, first), strict,
+                first.Key, more, table.ModelName, suggestion is null ? "" : $"; did you mean '{suggestion}'?"));
+        }
+
+        for (int i = 0; i < entries.Length; i++)
+        {
+            KeyEntry entry = entries[i];
+            if (entry.Optional || entry.TiedTo is not null || entry.Computed) continue;
+            string kind = entry.Kind == SlotKind.Parameter ? "parameter" : "buffer";
+            string? detail = MissingDetail(entry, seen[i], anchorSeen, wildcardSeen.Contains(i));
+            if (detail is null) continue;
+            result.Add(entry.InitDescription is null
+                ? Create(Descriptors.MissingWithoutInitializer, entry.Location, strict, entry.Pattern, kind, detail)
+                : Create(Descriptors.MissingFromCheckpoint, entry.Location, strict, entry.Pattern, kind, detail, entry.InitDescription));
+        }
+
+        foreach (ListAnchor anchor in entries.SelectMany(e => e.Lists).GroupBy(a => a.Prefix, StringComparer.Ordinal).Select(g => g.First()))
+        {
+            string? problem = RangeProblem(anchor, anchorSeen);
+            if (problem is not null)
+            {
+                result.Add(Create(Descriptors.ListRangeMismatch, anchor.Location, strict, anchor.Prefix.Substring(0, anchor.Prefix.Length - 4), problem));
+            }
+        }
+        return result;
+    }
+
+    /// <summary>Null when the checkpoint provides every instance of the entry; otherwise a phrase describing what is missing.</summary>
+    private static string? MissingDetail(KeyEntry entry, HashSet<string>? seen, Dictionary<string, HashSet<string>> anchorSeen, bool wildcardSeen)
+    {
+        if (entry.Pattern.Contains(KeyTableBuilder.DictKey)) return wildcardSeen ? null : "";
+        if (entry.Lists.Count == 0) return seen is null ? "" : null;
+        ListAnchor innermost = entry.Lists[entry.Lists.Count - 1];
+        if (!anchorSeen.TryGetValue(innermost.Prefix, out HashSet<string>? expected) || expected.Count == 0)
+            return seen is null ? "" : null;
+        var missing = expected.Where(t => seen is null || !seen.Contains(t)).OrderBy(t => t, TupleComparer.Instance).ToList();
+        if (missing.Count == 0) return null;
+        string examples = string.Join(", ", missing.Take(MaxExamples).Select(t => "'" + Substitute(entry.Pattern, t.Split(',')) + "'"));
+        return $" for {missing.Count} of {expected.Count} list entries ({examples}{(missing.Count > MaxExamples ? ", ..." : "")})";
+    }
+
+    private static string? RangeProblem(ListAnchor anchor, Dictionary<string, HashSet<string>> anchorSeen)
+    {
+        if (!anchorSeen.TryGetValue(anchor.Prefix, out HashSet<string>? tuples) || tuples.Count == 0) return null;
+        var problems = new List<string>();
+        var byParent = tuples.Select(t => t.Split(','))
+            .GroupBy(t => string.Join(",", t.Take(t.Length - 1)), StringComparer.Ordinal)
+            .OrderBy(g => g.Key, TupleComparer.Instance);
+        var parents = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var group in byParent)
+        {
+            parents.Add(group.Key);
+            var indices = group.Select(t => Index(t[t.Length - 1])).Distinct().OrderBy(i => i).ToList();
+            long max = indices[indices.Count - 1];
+            if (indices.Count == max + 1) continue;
+            var holes = Holes(indices, max);
+            string where = group.Key.Length == 0 ? "" : $" under '{Substitute(anchor.Prefix, group.Key.Split(',')).Substring(0, anchor.Prefix.Length - 4)}'";
+            problems.Add($"the checkpoint has indices up to {max}{where} but lacks {Format(holes)}");
+        }
+        if (anchor.ParentPrefix is not null && anchorSeen.TryGetValue(anchor.ParentPrefix, out HashSet<string>? parentTuples))
+        {
+            var empty = parentTuples.Where(p => !parents.Contains(p)).OrderBy(p => p, TupleComparer.Instance).ToList();
+            if (empty.Count > 0)
+            {
+                string examples = string.Join(", ", empty.Take(MaxExamples).Select(p => "'" + Substitute(anchor.ParentPrefix, p.Split(',')) + "'"));
+                problems.Add($"no entries under {examples}{(empty.Count > MaxExamples ? ", ..." : "")}");
+            }
+        }
+        return problems.Count == 0 ? null : string.Join("; ", problems.Take(MaxExamples)) + (problems.Count > MaxExamples ? $"; and {problems.Count - MaxExamples} more" : "");
+    }
+
+    /// <summary>The first missing indices in 0..max (at most a handful: enough to name them).</summary>
+    private static List<long> Holes(List<long> present, long max)
+    {
+        var set = new HashSet<long>(present);
+        var holes = new List<long>();
+        for (long i = 0; i <= max && holes.Count <= 8; i++)
+        {
+            if (!set.Contains(i)) holes.Add(i);
+        }
+        return holes;
+    }
+
+    private static long Index(string digits) =>
+        long.TryParse(digits, NumberStyles.None, CultureInfo.InvariantCulture, out long value) ? value : long.MaxValue;
+
+    private static string Format(List<long> holes) =>
+        (holes.Count == 1 ? "index " : "indices ") + string.Join(", ", holes.Take(8).Select(h => h.ToString(CultureInfo.InvariantCulture))) + (holes.Count > 8 ? ", ..." : "");
+
+    /// <summary>Closest model key for an unmapped checkpoint key, when close enough to be a likely typo.</summary>
+    private static string? Suggest(string key, string shape, IReadOnlyList<KeyEntry> entries)
+    {
+        string? best = null;
+        int bestDistance = int.MaxValue;
+        foreach (KeyEntry entry in entries)
+        {
+            int distance = EditDistance.Between(shape, entry.Pattern);
+            if (distance < bestDistance || (distance == bestDistance && string.CompareOrdinal(entry.Pattern, best) < 0))
+            {
+                bestDistance = distance;
+                best = entry.Pattern;
+            }
+        }
+        if (best is null || bestDistance > Math.Max(3, shape.Length / 4)) return null;
+        Shape(key, out List<string> indices);
+        return CountIndices(best) == indices.Count ? Substitute(best, indices.ToArray()) : best;
+    }
+
+    /// <summary>The key with every all-digit segment replaced by <c>{i}</c>; the digits are returned in order.</summary>
+    internal static string Shape(string key, out List<string> indices)
+    {
+        indices = new List<string>();
+        var builder = new StringBuilder(key.Length + 8);
+        int start = 0;
+        while (start <= key.Length)
+        {
+            int end = key.IndexOf('.', start);
+            if (end < 0) end = key.Length;
+            bool digits = end > start;
+            for (int i = start; i < end && digits; i++) digits = key[i] >= '0' && key[i] <= '9';
+            if (start > 0) builder.Append('.');
+            if (digits)
+            {
+                indices.Add(key.Substring(start, end - start));
+                builder.Append(KeyTableBuilder.ListIndex);
+            }
+            else builder.Append(key, start, end - start);
+            start = end + 1;
+        }
+        return builder.ToString();
+    }
+
+    private static int MatchWildcard(string key, IReadOnlyList<KeyEntry> entries, List<int> candidates)
+    {
+        string[] segments = key.Split('.');
+        foreach (int index in candidates)
+        {
+            string[] pattern = entries[index].Pattern.Split('.');
+            if (pattern.Length != segments.Length) continue;
+            bool match = true;
+            for (int s = 0; s < pattern.Length && match; s++)
+            {
+                match = pattern[s] switch
+                {
+                    KeyTableBuilder.DictKey => true,
+                    KeyTableBuilder.ListIndex => segments[s].Length > 0 && segments[s].All(c => c >= '0' && c <= '9'),
+                    _ => pattern[s] == segments[s],
+                };
+            }
+            if (match) return index;
+        }
+        return -1;
+    }
+
+    private static string Substitute(string pattern, string[] indices)
+    {
+        var builder = new StringBuilder(pattern.Length);
+        int next = 0, position = 0;
+        while (true)
+        {
+            int at = pattern.IndexOf(KeyTableBuilder.ListIndex, position, StringComparison.Ordinal);
+            if (at < 0 || next >= indices.Length) break;
+            builder.Append(pattern, position, at - position).Append(indices[next++]);
+            position = at + KeyTableBuilder.ListIndex.Length;
+        }
+        return builder.Append(pattern, position, pattern.Length - position).ToString();
+    }
+
+    private static int Depth(string prefix) => CountIndices(prefix);
+
+    private static int CountIndices(string pattern)
+    {
+        int count = 0, position = 0;
+        while ((position = pattern.IndexOf(KeyTableBuilder.ListIndex, position, StringComparison.Ordinal)) >= 0)
+        {
+            count++;
+            position += KeyTableBuilder.ListIndex.Length;
+        }
+        return count;
+    }
+
+    private static LocationInfo At(string path, ManifestEntry entry) =>
+        LocationInfo.InFile(path, new TextSpan(entry.Start, entry.Length),
+            new LinePositionSpan(new LinePosition(entry.Line, entry.Column), new LinePosition(entry.Line, entry.Column + entry.Length)));
+
+    private static DiagnosticInfo Create(Microsoft.CodeAnalysis.DiagnosticDescriptor descriptor, LocationInfo? location, bool strict, params string[] arguments) =>
+        DiagnosticInfo.Create(descriptor, location, arguments).Escalated(strict && Descriptors.IsMismatch(descriptor.Id));
+
+    /// <summary>Orders comma-joined index tuples numerically.</summary>
+    private sealed class TupleComparer : IComparer<string>
+    {
+        public static readonly TupleComparer Instance = new();
+
+        public int Compare(string? x, string? y)
+        {
+            string[] a = (x ?? "").Split(','), b = (y ?? "").Split(',');
+            for (int i = 0; i < Math.Min(a.Length, b.Length); i++)
+            {
+                int c = (a[i].Length == 0 ? -1 : Index(a[i])).CompareTo(b[i].Length == 0 ? -1 : Index(b[i]));
+                if (c != 0) return c;
+            }
+            return a.Length.CompareTo(b.Length);
+        }
+    }
+}

@@ -1,0 +1,34 @@
+namespace ModelGen.Generator.Mapping;
+
+/// <summary>
+/// Glob matching over dot-separated checkpoint keys, the same rules as ModelGen.Mapping.KeyGlob at run time:
+/// <c>*</c> any run inside one segment, <c>**</c> any run including dots, <c>?</c> one character other than a dot.
+/// </summary>
+internal static class KeyGlob
+{
+    public static bool IsMatch(string glob, string key) => Match(glob, 0, key, 0);
+
+    private static bool Match(string glob, int g, string key, int k)
+    {
+        while (g < glob.Length)
+        {
+            char c = glob[g];
+            if (c == '*')
+            {
+                bool crossesDots = g + 1 < glob.Length && glob[g + 1] == '*';
+                int rest = g + (crossesDots ? 2 : 1);
+                for (int end = k; end <= key.Length; end++)
+                {
+                    if (Match(glob, rest, key, end)) return true;
+                    if (end < key.Length && key[end] == '.' && !crossesDots) return false;
+                }
+                return false;
+            }
+            if (k >= key.Length) return false;
+            if (c == '?' ? key[k] == '.' : c != key[k]) return false;
+            g++;
+            k++;
+        }
+        return k == key.Length;
+    }
+}

@@ -1,0 +1,180 @@
+using System;
+using System.Collections.Generic;
+using System.Collections.Immutable;
+using System.Linq;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+using Microsoft.CodeAnalysis.Diagnostics;
+using ModelGen.Generator.Diagnostics;
+using ModelGen.Generator.Emitting;
+using ModelGen.Generator.Manifest;
+using ModelGen.Generator.Mapping;
+using ModelGen.Generator.Parsing;
+
+namespace ModelGen.Generator;
+
+/// <summary>
+/// Emits, for every [ShardedModel] class, its checkpoint key table and loading glue, and compares the model with
+/// the checkpoint manifests declared for it. Pipeline: Parsing (symbols to equatable specs) -> Manifest
+/// (AdditionalFiles to key lists) -> Mapping (key table, checkpoint comparison) -> Emitting.
+/// </summary>
+[Generator(LanguageNames.CSharp)]
+public sealed class ShardedModelGenerator : IIncrementalGenerator
+{
+    /// <summary>AdditionalFiles metadata naming the model a manifest is declared for.</summary>
+    public const string ModelMetadata = "build_metadata.AdditionalFiles.ModelGenModel";
+
+    /// <summary>MSBuild property that turns every checkpoint mismatch into an error.</summary>
+    public const string StrictProperty = "build_property.ModelGenStrict";
+
+    /// <summary>Tracking names of the pipeline steps, for incrementality tests.</summary>
+    public static class Steps
+    {
+        public const string Parsed = nameof(Parsed);
+        public const string Models = nameof(Models);
+        public const string KeyTables = nameof(KeyTables);
+        public const string ModuleTypes = nameof(ModuleTypes);
+        public const string Manifests = nameof(Manifests);
+        public const string Strict = nameof(Strict);
+        public const string MappingInputs = nameof(MappingInputs);
+        public const string MappingDiagnostics = nameof(MappingDiagnostics);
+        public const string OrphanManifests = nameof(OrphanManifests);
+        public const string Diagnostics = nameof(Diagnostics);
+    }
+
+    /// <inheritdoc />
+    public void Initialize(IncrementalGeneratorInitializationContext context)
+    {
+        IncrementalValuesProvider<ParseResult> parsed = context.SyntaxProvider
+            .ForAttributeWithMetadataName(WellKnownTypes.ShardedModelAttribute,
+                static (node, _) => node is ClassDeclarationSyntax,
+                static (ctx, ct) => ModelParser.Parse(ctx, ct))
+            .WithTrackingName(Steps.Parsed);
+
+        IncrementalValuesProvider<ModelSpec> models = parsed
+            .Where(static r => r.Model is not null)
+            .Select(static (r, _) => r.Model!)
+            .WithTrackingName(Steps.Models);
+
+        IncrementalValuesProvider<ModelAndTable> tables = models
+            .Select(static (m, _) => new ModelAndTable(m, KeyTableBuilder.Build(m)))
+            .WithTrackingName(Steps.KeyTables);
+
+        IncrementalValuesProvider<ModuleTypeSpec> moduleTypes = models
+            .SelectMany(static (m, _) => m.ModuleTypes)
+            .Collect()
+            .SelectMany(static (all, _) => Distinct(all))
+            .WithTrackingName(Steps.ModuleTypes);
+
+        context.RegisterSourceOutput(moduleTypes, static (spc, type) =>
+            spc.AddSource(ModuleGlueEmitter.HintName(type), ModuleGlueEmitter.Emit(type)));
+        context.RegisterSourceOutput(tables, static (spc, x) =>
+            spc.AddSource(ModelEmitter.HintName(x.Model), ModelEmitter.Emit(x.Model, x.Table)));
+
+        IncrementalValueProvider<bool> strict = context.AnalyzerConfigOptionsProvider
+            .Select(static (options, _) => IsTrue(options.GlobalOptions, StrictProperty))
+            .WithTrackingName(Steps.Strict);
+
+        IncrementalValuesProvider<ManifestSpec> manifests = context.AdditionalTextsProvider
+            .Combine(context.AnalyzerConfigOptionsProvider)
+            .Select(static (pair, ct) =>
+            {
+                AnalyzerConfigOptions options = pair.Right.GetOptions(pair.Left);
+                if (!options.TryGetValue(ModelMetadata, out string? model) || string.IsNullOrWhiteSpace(model)) return null;
+                return ManifestParser.Parse(pair.Left.Path, model.Trim(), pair.Left.GetText(ct));
+            })
+            .Where(static m => m is not null)
+            .Select(static (m, _) => m!)
+            .WithTrackingName(Steps.Manifests);
+
+        IncrementalValueProvider<ImmutableArray<ManifestSpec>> manifestList = manifests.Collect();
+
+        IncrementalValuesProvider<MappingInput> mappingInputs = tables
+            .Combine(manifestList)
+            .Combine(strict)
+            .Select(static (x, _) => new MappingInput(
+                x.Left.Left.Table,
+                x.Left.Right.Where(m => m.Model == x.Left.Left.Table.ModelName).OrderBy(m => m.Path, StringComparer.Ordinal).ToEquatableArray(),
+                x.Right))
+            .WithTrackingName(Steps.MappingInputs);
+
+        IncrementalValuesProvider<EquatableArray<DiagnosticInfo>> mappingDiagnostics = mappingInputs
+            .Select(static (input, _) => input.Manifests
+                .SelectMany(m => CheckpointMatcher.Match(input.Table, m, input.Strict))
+                .ToEquatableArray())
+            .WithTrackingName(Steps.MappingDiagnostics);
+
+        IncrementalValueProvider<EquatableArray<DiagnosticInfo>> orphans = manifestList
+            .Combine(parsed.Select(static (r, _) => r.MetadataName).Collect())
+            .Combine(strict)
+            .Select(static (x, _) => x.Left.Left
+                .Where(m => !x.Left.Right.Contains(m.Model, StringComparer.Ordinal))
+                .OrderBy(m => m.Path, StringComparer.Ordinal)
+                .Select(m => DiagnosticInfo.Create(Descriptors.ManifestModelNotFound, LocationInfo.InFile(m.Path, default, default), m.Path, m.Model)
+                    .Escalated(x.Right))
+                .ToEquatableArray())
+            .WithTrackingName(Steps.OrphanManifests);
+
+        IncrementalValueProvider<EquatableArray<DiagnosticInfo>> diagnostics = parsed.Select(static (r, _) => r.Diagnostics).Collect()
+            .Combine(tables.Select(static (t, _) => t.Table.Diagnostics).Collect())
+            .Combine(manifests.Select(static (m, _) => m.Diagnostics).Collect())
+            .Combine(mappingDiagnostics.Collect())
+            .Combine(orphans)
+            .Select(static (x, _) => x.Left.Left.Left.Left
+                .Concat(x.Left.Left.Left.Right)
+                .Concat(x.Left.Left.Right)
+                .Concat(x.Left.Right)
+                .SelectMany(a => a)
+                .Concat(x.Right)
+                .Distinct()
+                .ToEquatableArray())
+            .WithTrackingName(Steps.Diagnostics);
+
+        // Source locations must be real tree locations for #pragma and .editorconfig sections to apply, so the
+        // trees are looked up here, at the very end, and never held by a pipeline model.
+        context.RegisterSourceOutput(diagnostics.Combine(context.CompilationProvider), static (spc, x) => Report(spc, x.Left, x.Right));
+    }
+
+    private static void Report(SourceProductionContext context, EquatableArray<DiagnosticInfo> diagnostics, Compilation compilation)
+    {
+        if (diagnostics.Count == 0) return;
+        Dictionary<string, SyntaxTree>? trees = null;
+        foreach (DiagnosticInfo diagnostic in diagnostics)
+        {
+            Location location = Location.None;
+            if (diagnostic.Location is { } info)
+            {
+                if (info.InSource)
+                {
+                    trees ??= compilation.SyntaxTrees.GroupBy(t => t.FilePath, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.First(), StringComparer.Ordinal);
+                    location = trees.TryGetValue(info.FilePath, out SyntaxTree? tree) && info.Span.End <= tree.Length
+                        ? Location.Create(tree, info.Span)
+                        : Location.Create(info.FilePath, info.Span, info.LineSpan);
+                }
+                else
+                {
+                    location = Location.Create(info.FilePath, info.Span, info.LineSpan);
+                }
+            }
+            context.ReportDiagnostic(diagnostic.ToDiagnostic(location));
+        }
+    }
+
+    private static IEnumerable<ModuleTypeSpec> Distinct(ImmutableArray<ModuleTypeSpec> all)
+    {
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        foreach (ModuleTypeSpec type in all.OrderBy(t => t.FullName, StringComparer.Ordinal))
+        {
+            if (seen.Add(type.FullName)) yield return type;
+        }
+    }
+
+    private static bool IsTrue(AnalyzerConfigOptions options, string key) =>
+        options.TryGetValue(key, out string? value) && string.Equals(value?.Trim(), "true", StringComparison.OrdinalIgnoreCase);
+}
+
+/// <summary>A parsed model and its flattened key table.</summary>
+internal sealed record ModelAndTable(ModelSpec Model, KeyTable Table);
+
+/// <summary>Everything the checkpoint comparison of one model needs: its key table, its manifests and the strict switch.</summary>
+internal sealed record MappingInput(KeyTable Table, EquatableArray<ManifestSpec> Manifests, bool Strict);
