@@ -37,7 +37,7 @@ internal sealed class LoadPlan
 
     public long TotalBytes => Loads.Sum(l => l.ByteCount) + Inits.Sum(i => i.ByteCount);
 
-    public static LoadPlan Build(string model, CheckpointCatalog catalog, IReadOnlyList<TensorSlot> slots, LoadOptions options, IReadOnlyList<KeyGlob> ignoreGlobs)
+    public static LoadPlan Build(string model, CheckpointCatalog catalog, IReadOnlyList<TensorSlot> slots, LoadOptions options, Func<string, bool> isIgnored)
     {
         var problems = new List<string>();
         var slotsByKey = new Dictionary<string, TensorSlot>(StringComparer.Ordinal);
@@ -55,7 +55,7 @@ internal sealed class LoadPlan
             inCheckpoint.Add(entry.Name);
             if (!slotsByKey.TryGetValue(entry.Name, out TensorSlot? slot))
             {
-                if (ignoreGlobs.Any(g => g.IsMatch(entry.Name))) ignored.Add(entry.Name);
+                if (isIgnored(entry.Name)) ignored.Add(entry.Name);
                 else problems.Add($"'{entry.Name}' ({Path.GetFileName(entry.FilePath)}): no parameter or buffer of the model takes this key");
                 continue;
             }

@@ -165,8 +165,7 @@ public static class ShardedLoader
             Exception? failure = null;
             try
             {
-                var globs = options.IgnoredKeys.Select(p => new KeyGlob(p)).ToArray();
-                plan = LoadPlan.Build(_modelName, catalog, slots, options, globs);
+                plan = LoadPlan.Build(_modelName, catalog, slots, options, IsIgnored);
             }
 #pragma warning disable CA1031 // Every failure must reach the other ranks; the agreed exception carries it.
             catch (Exception e)
@@ -213,6 +212,9 @@ public static class ShardedLoader
             return moved;
         }
 
+        private bool IsIgnored(string key) =>
+            model.KeyTable.IsIgnored(key) || options.IgnoredKeys.Any(glob => KeyGlob.IsMatch(glob, key));
+
         private void RunInitializer(TensorSlot slot, torch.Tensor tensor)
         {
             _initCalls[slot.Key] = _initCalls.GetValueOrDefault(slot.Key) + 1;
@@ -221,8 +223,9 @@ public static class ShardedLoader
 
         private void Place(TensorSlot slot, torch.Tensor tensor)
         {
-            slot.Set(tensor);
+            // Counted first: wrapping into a Parameter takes over the tensor's handle.
             _bytesDone += tensor.numel() * tensor.ElementSize;
+            slot.Set(tensor);
         }
 
         private void Report(string key, int total, long totalBytes) =>

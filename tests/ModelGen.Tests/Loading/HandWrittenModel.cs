@@ -35,7 +35,7 @@ internal sealed class HandWrittenModel : nn.Module<Tensor, Tensor>, IShardedMode
     /// <summary>Keys the test wants the model to declare as ignored.</summary>
     public List<string> Ignored { get; } = [];
 
-    public IReadOnlyList<string> IgnoredKeyPatterns => Ignored;
+    public CheckpointKeyTable KeyTable => new([], Ignored);
 
     public IReadOnlyList<TensorSlot> GetTensorSlots() =>
     [
