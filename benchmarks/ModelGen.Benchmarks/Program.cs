@@ -13,11 +13,19 @@ switch (arguments.Verb)
     case "safetensors-read":
         Console.WriteLine(JsonSerializer.Serialize(SafeTensorsReadScenarios.Run(arguments.Required("scenario"), arguments.Required("file"), arguments.Get("dtype") ?? "bf16")));
         break;
+    case "load-floor":
+        Console.WriteLine(JsonSerializer.Serialize(FloorLoadScenario.Run(arguments.Required("checkpoint"))));
+        break;
     case "summarize-read":
         Console.Write(ReadSummary.Markdown(File.ReadAllLines(arguments.Required("results"))));
         break;
+    case "summarize-load":
+        var loadResults = LoadSummary.Summarize(arguments.Required("runs"));
+        foreach (var result in loadResults) Console.WriteLine(JsonSerializer.Serialize(result));
+        File.WriteAllText(arguments.Required("markdown"), LoadSummary.Markdown(loadResults));
+        break;
     default:
-        Console.Error.WriteLine("usage: ModelGen.Benchmarks <make-checkpoint|safetensors-read|summarize-read> --name value ...");
+        Console.Error.WriteLine("usage: ModelGen.Benchmarks <make-checkpoint|safetensors-read|load-floor|summarize-read|summarize-load> --name value ...");
         return 2;
 }
 return 0;

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using ModelGen.Benchmarks.Measurement;
 
 namespace ModelGen.Benchmarks.Scenarios;
 
@@ -24,9 +25,9 @@ internal static class ReadSummary
             var medians = new Dictionary<string, (double Seconds, double Peak)>();
             foreach (var scenario in group.GroupBy(r => r.Scenario).OrderBy(s => s.Key, StringComparer.Ordinal))
             {
-                double seconds = Median(scenario.Select(r => r.Seconds));
-                double peak = Median(scenario.Select(r => (double)r.PeakRssBytes));
-                double growth = Median(scenario.Select(r => (double)(r.PeakRssBytes - r.RssBeforeBytes)));
+                double seconds = Statistics.Median(scenario.Select(r => r.Seconds));
+                double peak = Statistics.Median(scenario.Select(r => (double)r.PeakRssBytes));
+                double growth = Statistics.Median(scenario.Select(r => (double)(r.PeakRssBytes - r.RssBeforeBytes)));
                 double gibs = scenario.First().Bytes / seconds / (1L << 30);
                 medians[scenario.Key] = (seconds, peak);
                 text.AppendLine(Invariant($"| {group.Key.DType} | {(group.Key.HugePages ? "on" : "off")} | {scenario.Key} | {scenario.Count()} | {seconds:F3} | {gibs:F2} | {peak / (1 << 20):F0} | {growth / (1 << 20):F0} |"));
@@ -40,11 +41,6 @@ internal static class ReadSummary
         return text.Append(ratios).ToString();
     }
 
-    private static double Median(IEnumerable<double> values)
-    {
-        double[] sorted = values.Order().ToArray();
-        return sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[sorted.Length / 2 - 1] + sorted[sorted.Length / 2]) / 2;
-    }
 
     private static string Invariant(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
 }
