@@ -8,7 +8,7 @@ namespace ModelGen.SafeTensors;
 /// </summary>
 internal static partial class CheckpointPaths
 {
-    public static string ResolveShard(string folder, string fileName, string indexPath, string key)
+    public static string ResolveShard(string folder, string fileName, string indexPath, string key, bool allowLinksOutside)
     {
         if (fileName.Length == 0 || fileName.Contains('\0'))
             throw new SafeTensorsIndexException(SafeTensorsRule.InvalidIndex, indexPath, key, $"'{fileName}' is not a usable file name.");
@@ -21,12 +21,13 @@ internal static partial class CheckpointPaths
         if (!File.Exists(fullPath))
             throw new SafeTensorsIndexException(SafeTensorsRule.ShardFileMissing, fullPath, key, $"the index {indexPath} maps keys to this file, which does not exist.");
 
-        if (!OperatingSystem.IsWindows())
+        if (!allowLinksOutside && !OperatingSystem.IsWindows())
         {
             string? realFolder = RealPath(folder);
             string? realFile = RealPath(fullPath);
             if (realFolder is null || realFile is null || !IsInside(realFolder, realFile))
-                throw Escape(indexPath, key, fileName, $"a symbolic link leads to {realFile ?? "an unresolvable target"}");
+                throw Escape(indexPath, key, fileName,
+                    $"a symbolic link leads to {realFile ?? "an unresolvable target"} (set {nameof(SafeTensorsReadOptions)}.{nameof(SafeTensorsReadOptions.AllowLinksOutsideCheckpoint)} for link-based layouts such as the Hugging Face cache)");
         }
         return fullPath;
     }

@@ -158,7 +158,7 @@ public sealed class SafeTensorsCheckpoint : IDisposable
         {
             if (!resolved.TryGetValue(fileName, out string? shardPath))
             {
-                shardPath = CheckpointPaths.ResolveShard(folder, fileName, indexPath, key);
+                shardPath = CheckpointPaths.ResolveShard(folder, fileName, indexPath, key, options?.AllowLinksOutsideCheckpoint ?? false);
                 resolved.Add(fileName, shardPath);
             }
             shardOfKey.Add(key, shardPath);

@@ -20,4 +20,12 @@ public sealed record SafeTensorsReadOptions
     /// tensor). The tensor is converted chunk by chunk through it; no full-size copy is made.
     /// </summary>
     public long ConversionChunkBytes { get; init; } = 32L << 20;
+
+    /// <summary>
+    /// Whether an index may name files that are symbolic links to places outside the checkpoint folder. Off by
+    /// default, so that a checkpoint cannot lead reads to arbitrary files. The Hugging Face cache keeps each file
+    /// of a snapshot folder as a link into a sibling <c>blobs</c> folder: opening such a snapshot needs this on.
+    /// Names in the index that are absolute or contain <c>..</c> are refused either way.
+    /// </summary>
+    public bool AllowLinksOutsideCheckpoint { get; init; }
 }

@@ -203,7 +203,16 @@ public class SafeTensorsCheckpointTests
         string moved = outside.File("elsewhere.safetensors");
         File.Move(shard, moved);
         File.CreateSymbolicLink(shard, moved);
-        IndexRejected(written.IndexPath, SafeTensorsRule.PathEscapesCheckpoint, written.IndexPath, "embed.weight");
+        var e = IndexRejected(written.IndexPath, SafeTensorsRule.PathEscapesCheckpoint, written.IndexPath, "embed.weight");
+        Assert.Contains(nameof(SafeTensorsReadOptions.AllowLinksOutsideCheckpoint), e.Message);
+
+        // Link-based layouts (the Hugging Face cache) opt in; '..' names stay refused even then.
+        var options = new SafeTensorsReadOptions { AllowLinksOutsideCheckpoint = true };
+        using (var checkpoint = SafeTensorsCheckpoint.Open(written.IndexPath, options))
+            Assert.True(checkpoint.Contains("embed.weight"));
+        RewriteIndex(written.IndexPath, map => map["embed.weight"] = "../x/model-00001-of-00004.safetensors");
+        var dotDot = Assert.Throws<SafeTensorsIndexException>(() => SafeTensorsCheckpoint.Open(written.IndexPath, options));
+        Assert.Equal(SafeTensorsRule.PathEscapesCheckpoint, dotDot.Rule);
     }
 
     [Fact]
