@@ -63,4 +63,14 @@ public class MpiFailureTests
         Assert.Equal(5, run.ExitCode);
         Assert.Empty(run.Named("unexpectedly-passed"));
     }
+
+    [Fact]
+    public async Task AbortOfALoneProcessExitsWithTheGivenCode()
+    {
+        WorkerRun run = await WorkerLauncher.RunAloneAsync(["abort", "caller=0", "code=6"]);
+
+        Assert.False(run.TimedOut, run.ToString());
+        Assert.Equal(6, run.ExitCode);
+        Assert.Empty(run.Named("unexpectedly-passed"));
+    }
 }

@@ -97,6 +97,9 @@ public sealed unsafe class MpiProcessGroup : IProcessGroup
     /// </summary>
     public int ThreadLevel { get; }
 
+    /// <summary>Whether this group initialized MPI (and so finalizes it on <see cref="Dispose"/>).</summary>
+    internal bool OwnsInitialization => _ownsInitialization;
+
     /// <summary>The largest piece one MPI call moves; broadcasts longer than this are split.</summary>
     internal int MaxChunkBytes
     {
