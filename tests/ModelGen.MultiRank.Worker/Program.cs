@@ -12,7 +12,7 @@ if (args.Length == 0)
 
 var options = WorkerOptions.Parse(args.AsSpan(1));
 if (args[0] == "lifecycle")
-    return LifecycleScenario.Run(options.Text("mode", "owned"));
+    return LifecycleScenario.Run(options.Text("mode", "owned"), options.Text("abort", "no") == "yes");
 
 using IProcessGroup group = ProcessGroups.FromEnvironment();
 var report = new Report(group.Rank);

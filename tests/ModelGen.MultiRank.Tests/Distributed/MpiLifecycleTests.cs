@@ -30,4 +30,14 @@ public class MpiLifecycleTests
         Assert.Equal(3, run.Named("reopened").Count);
         Assert.All(run.Named("open-after-finalize"), e => Assert.Equal("InvalidOperationException", e["error"]));
     }
+
+    [Fact]
+    public async Task AbortAfterFinalizeEndsTheProcessWithoutCallingMpi()
+    {
+        WorkerRun run = await WorkerLauncher.MpiRunAsync(["lifecycle", "mode=owned", "abort=yes"]);
+
+        Assert.False(run.TimedOut, run.ToString());
+        Assert.Equal(4, run.ExitCode);
+        Assert.Equal(3, run.Named("open-after-finalize").Count);
+    }
 }

@@ -6,10 +6,11 @@ namespace ModelGen.MultiRank.Worker.Scenarios;
 /// How an MPI group starts and ends. "owned": the group initializes MPI, so disposing it finalizes MPI, once, and
 /// no group can be opened afterwards. "adopted": MPI was initialized before the group (as another library would
 /// do), so disposing the group leaves MPI running for its owner. Runs before any other group is opened.
+/// Option "abort=yes" aborts through the finalized group at the end.
 /// </summary>
 internal static unsafe class LifecycleScenario
 {
-    public static int Run(string mode)
+    public static int Run(string mode, bool abortAtEnd)
     {
         MpiApi api = MpiApi.Load();
         if (mode == "adopted")
@@ -38,6 +39,8 @@ internal static unsafe class LifecycleScenario
             api.Check(api.Finalize(), "MPI_Finalize");
         }
         report.Event("open-after-finalize", ("error", ErrorOf(() => MpiProcessGroup.Create())));
+        if (abortAtEnd)
+            group.Abort(4); // MPI is finalized: this ends just this process, with the code.
         return 0;
     }
 

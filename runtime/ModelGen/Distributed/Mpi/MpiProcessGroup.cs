@@ -176,7 +176,10 @@ public sealed unsafe class MpiProcessGroup : IProcessGroup
     [DoesNotReturn]
     public void Abort(int errorCode)
     {
-        _api.Abort(_api.CommWorld, errorCode);
+        // After MPI_Finalize no MPI call is allowed: then only this process can be ended.
+        int finalized;
+        if (_api.Finalized(&finalized) == MpiApi.Success && finalized == 0)
+            _api.Abort(_api.CommWorld, errorCode);
         // MPI_Abort does not return; if an implementation ever does, this process still must not go on.
         Environment.Exit(errorCode);
         throw new InvalidOperationException("The process did not exit.");
