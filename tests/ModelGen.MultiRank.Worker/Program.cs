@@ -28,5 +28,6 @@ return args[0] switch
     "libraries" => LibrariesScenario.Run(group, report),
     "bench" => BenchScenario.Run(group, report, options),
     "hang" => HangScenario.Run(group, report),
+    "throw" => ThrowScenario.Run(group, report, options),
     _ => report.Fail($"unknown scenario '{args[0]}'"),
 };

@@ -54,6 +54,21 @@ public class MpiFailureTests
     }
 
     [Fact]
+    public async Task AnExceptionNobodyCatchesAbortsTheJobInsteadOfFinalizingIntoAHang()
+    {
+        // Without the group's handler, the unwinding runs the worker's using-Dispose, whose MPI_Finalize waits for
+        // ranks that are themselves waiting for the thrower's broadcast: the job never ends.
+        WorkerRun run = await WorkerLauncher.MpiRunAsync(["throw", "thrower=1"]);
+
+        Assert.False(run.TimedOut, run.ToString());
+        Assert.True(run.Elapsed < Quickly, run.ToString());
+        Assert.Equal(1, run.ExitCode);
+        Assert.Contains("Rank 1 of 3: unhandled exception", run.StandardError);
+        Assert.Contains("rank 1 failed without telling the others", run.StandardError);
+        Assert.Empty(run.Named("unexpectedly-received"));
+    }
+
+    [Fact]
     public async Task AbortEndsEveryRankWithTheGivenCode()
     {
         WorkerRun run = await WorkerLauncher.MpiRunAsync(["abort", "caller=1", "code=5"]);
