@@ -29,5 +29,6 @@ return args[0] switch
     "bench" => BenchScenario.Run(group, report, options),
     "hang" => HangScenario.Run(group, report),
     "throw" => ThrowScenario.Run(group, report, options),
+    "bad-arguments" => BadArgumentsScenario.Run(group, report),
     _ => report.Fail($"unknown scenario '{args[0]}'"),
 };

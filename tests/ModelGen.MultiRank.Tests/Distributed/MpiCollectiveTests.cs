@@ -83,6 +83,25 @@ public class MpiCollectiveTests
         Assert.True(lastArrival - long.Parse(barrier[0]["entered"]) >= 700, run.ToString());
     }
 
+    [Fact]
+    public async Task BadArgumentsAreRefusedOnEveryRankBeforeAnyMpiCallSoTheJobGoesOn()
+    {
+        WorkerRun run = await WorkerLauncher.MpiRunAsync(["bad-arguments"]);
+
+        Assert.True(run.ExitCode == 0, run.ToString());
+        IReadOnlyList<WorkerEvent> refused = run.Named("refused");
+        Assert.Equal(3, refused.Count);
+        Assert.All(refused, e =>
+        {
+            Assert.Equal("ArgumentOutOfRangeException", e["rootTooLarge"]);
+            Assert.Equal("ArgumentOutOfRangeException", e["rootNegative"]);
+            Assert.Equal("ArgumentException", e["metaTensor"]);
+            Assert.Equal("ArgumentException", e["notContiguous"]);
+            Assert.Equal("ArgumentOutOfRangeException", e["negativeLength"]);
+        });
+        Assert.Equal(3, run.Named("still-running").Count);
+    }
+
     private static void AssertSameBytesEverywhere(WorkerRun run, long bytes, int root)
     {
         Assert.True(run.ExitCode == 0, run.ToString());
