@@ -11,6 +11,9 @@ if (args.Length == 0)
 }
 
 var options = WorkerOptions.Parse(args.AsSpan(1));
+if (args[0] == "lifecycle")
+    return LifecycleScenario.Run(options.Text("mode", "owned"), options.Text("abort", "no") == "yes");
+
 using IProcessGroup group = ProcessGroups.FromEnvironment();
 var report = new Report(group.Rank);
 return args[0] switch
@@ -24,5 +27,8 @@ return args[0] switch
     "abort" => AbortScenario.Run(group, report, options),
     "libraries" => LibrariesScenario.Run(group, report),
     "bench" => BenchScenario.Run(group, report, options),
+    "hang" => HangScenario.Run(group, report),
+    "throw" => ThrowScenario.Run(group, report, options),
+    "bad-arguments" => BadArgumentsScenario.Run(group, report),
     _ => report.Fail($"unknown scenario '{args[0]}'"),
 };

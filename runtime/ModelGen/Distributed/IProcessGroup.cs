@@ -7,6 +7,8 @@ namespace ModelGen.Distributed;
 /// The ranks of one job and the few collectives loading needs. Every collective must be called by every rank, in
 /// the same order, with the same root and the same byte counts; a rank that skips one leaves the others waiting.
 /// Use <see cref="AgreeOnError"/> before any collective that a failure on one rank could make a rank skip.
+/// Issue a group's collectives from one thread at a time (any thread, for example a background thread that
+/// broadcasts while another reads): concurrent collectives on one group have no order the ranks could agree on.
 /// </summary>
 public interface IProcessGroup : IDisposable
 {

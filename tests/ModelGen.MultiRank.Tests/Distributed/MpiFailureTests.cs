@@ -54,6 +54,21 @@ public class MpiFailureTests
     }
 
     [Fact]
+    public async Task AnExceptionNobodyCatchesAbortsTheJobInsteadOfFinalizingIntoAHang()
+    {
+        // Without the group's handler, the unwinding runs the worker's using-Dispose, whose MPI_Finalize waits for
+        // ranks that are themselves waiting for the thrower's broadcast: the job never ends.
+        WorkerRun run = await WorkerLauncher.MpiRunAsync(["throw", "thrower=1"]);
+
+        Assert.False(run.TimedOut, run.ToString());
+        Assert.True(run.Elapsed < Quickly, run.ToString());
+        Assert.Equal(1, run.ExitCode);
+        Assert.Contains("Rank 1 of 3: unhandled exception", run.StandardError);
+        Assert.Contains("rank 1 failed without telling the others", run.StandardError);
+        Assert.Empty(run.Named("unexpectedly-received"));
+    }
+
+    [Fact]
     public async Task AbortEndsEveryRankWithTheGivenCode()
     {
         WorkerRun run = await WorkerLauncher.MpiRunAsync(["abort", "caller=1", "code=5"]);
@@ -61,6 +76,16 @@ public class MpiFailureTests
         Assert.False(run.TimedOut, run.ToString());
         Assert.True(run.Elapsed < Quickly, run.ToString());
         Assert.Equal(5, run.ExitCode);
+        Assert.Empty(run.Named("unexpectedly-passed"));
+    }
+
+    [Fact]
+    public async Task AbortOfALoneProcessExitsWithTheGivenCode()
+    {
+        WorkerRun run = await WorkerLauncher.RunAloneAsync(["abort", "caller=0", "code=6"]);
+
+        Assert.False(run.TimedOut, run.ToString());
+        Assert.Equal(6, run.ExitCode);
         Assert.Empty(run.Named("unexpectedly-passed"));
     }
 }

@@ -38,4 +38,20 @@ public class TensorMemoryTests
 
         Assert.Equal((0, 0L), TensorMemory.Of(empty, "tensor"));
     }
+
+    [Fact]
+    public void ParametersScalarsAndHalfPrecisionTensorsExposeTheirBytes()
+    {
+        using var weights = torch.full([3, 2], 1.5f, dtype: torch.bfloat16);
+        using var parameter = new TorchSharp.Modules.Parameter(weights.clone());
+        using var scalar = torch.tensor(7L);
+
+        Assert.Equal(12, TensorMemory.Of(weights, "tensor").ByteCount);
+        (nint parameterAddress, long parameterBytes) = TensorMemory.Of(parameter, "tensor");
+        (nint scalarAddress, long scalarBytes) = TensorMemory.Of(scalar, "tensor");
+
+        Assert.Equal(12, parameterBytes);
+        Assert.Equal(0x3FC0, (ushort)Marshal.ReadInt16(parameterAddress)); // bfloat16 1.5
+        Assert.Equal((7L, 8L), (Marshal.ReadInt64(scalarAddress), scalarBytes));
+    }
 }

@@ -32,9 +32,11 @@ public static class WorkerLauncher
         RunAsync(DotnetHost(), [WorkerPath, .. arguments], clearLauncherVariables: true, timeout ?? DefaultTimeout);
 
     /// <summary>The mpirun on PATH; fails with what to install when there is none.</summary>
-    public static string FindMpirun()
+    public static string FindMpirun() => FindMpirun(Environment.GetEnvironmentVariable("PATH"));
+
+    /// <summary>The mpirun in the directories of <paramref name="path"/>; fails with what to install when there is none.</summary>
+    public static string FindMpirun(string? path)
     {
-        string? path = Environment.GetEnvironmentVariable("PATH");
         foreach (string directory in (path ?? string.Empty).Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries))
         {
             string candidate = Path.Combine(directory, "mpirun");

@@ -8,7 +8,9 @@ namespace ModelGen.MultiRank.Worker.Scenarios;
 /// <summary>
 /// Broadcast throughput of one large tensor (option "bytes", default 1 GiB) into fresh (untouched) and into
 /// already-touched receiver tensors, timed on the slowest rank, beside copies of the same size within one process
-/// (the memory floor). Option "chunk" sets the largest bytes per MPI call; "repeat" the rounds per measurement.
+/// (the memory floor), and the cost of an error agreement in which no rank failed. Option "chunk" sets the largest
+/// bytes per MPI call; "repeat" the rounds per measurement; "warmup=yes" reports a first broadcast into touched
+/// memory on its own (it carries MPI's one-time setup).
 /// </summary>
 internal static class BenchScenario
 {
@@ -31,9 +33,23 @@ internal static class BenchScenario
             using (var fresh = group.Rank == 0 ? null : torch.empty([bytes], dtype: torch.uint8))
                 Measure(group, report, "bcast-fresh", bytes, group.Rank == 0 ? source : fresh!);
 
+            using (var prefaulted = group.Rank == 0 ? null : torch.empty([bytes], dtype: torch.uint8))
+                Measure(group, report, "bcast-fresh-zeroed-first", bytes, group.Rank == 0 ? source : prefaulted!, zeroFirst: true);
+
             using var touched = group.Rank == 0 ? null : torch.zeros([bytes], dtype: torch.uint8);
             Measure(group, report, "bcast-touched", bytes, group.Rank == 0 ? source : touched!);
         }
+
+        // The price of agreeing that nothing failed, which a loader pays per step.
+        const int agreements = 1000;
+        group.Barrier();
+        long agreeTicks = Time(() =>
+        {
+            for (int i = 0; i < agreements; i++)
+                group.AgreeOnError(null);
+        });
+        if (group.Rank == 0)
+            report.Event("agree-none", ("calls", agreements), ("usPerCall", Math.Round(agreeTicks * 1e6 / Stopwatch.Frequency / agreements, 1)));
 
         if (group.Rank == 0)
         {
@@ -48,10 +64,16 @@ internal static class BenchScenario
         return 0;
     }
 
-    private static void Measure(IProcessGroup group, Report report, string name, long bytes, torch.Tensor tensor)
+    private static void Measure(IProcessGroup group, Report report, string name, long bytes, torch.Tensor tensor, bool zeroFirst = false)
     {
         group.Barrier();
-        long ticks = Time(() => group.Broadcast(tensor));
+        long ticks = Time(() =>
+        {
+            // Faulting the pages in by the rank itself, before MPI writes them, is part of the measured time.
+            if (zeroFirst && group.Rank != 0)
+                tensor.zero_();
+            group.Broadcast(tensor);
+        });
         long slowest = group.AllReduceMax(ticks);
         if (group.Rank == 0)
             Report(report, name, bytes, slowest);

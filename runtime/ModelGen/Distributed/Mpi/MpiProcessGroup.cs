@@ -6,12 +6,17 @@ namespace ModelGen.Distributed.Mpi;
 /// <summary>
 /// The ranks of an MPI job (<c>MPI_COMM_WORLD</c>) through Open MPI 4.x. Start the program with <c>mpirun</c>;
 /// started alone it is rank 0 of 1. MPI can be initialized once per process: open one group and dispose it at
-/// the end, on every rank (disposing finalizes MPI, which waits for the other ranks).
+/// the end, on every rank (disposing finalizes MPI, which waits for the other ranks). While the group is open, an
+/// exception that nothing catches aborts the whole job (exit code <see cref="UnhandledExceptionExitCode"/>):
+/// otherwise the unwinding would finalize MPI on this rank while the others wait for it in a collective.
 /// </summary>
 public sealed unsafe class MpiProcessGroup : IProcessGroup
 {
     private static readonly Lock OpenLock = new();
     private static MpiProcessGroup? s_open;
+
+    /// <summary>The code the job ends with when an exception escapes on a rank while a group is open.</summary>
+    public const int UnhandledExceptionExitCode = 1;
 
     private readonly MpiApi _api;
     private readonly bool _ownsInitialization;
@@ -39,6 +44,7 @@ public sealed unsafe class MpiProcessGroup : IProcessGroup
         api.Check(api.CommFree(&local), "MPI_Comm_free");
         LocalRank = localRank;
         LocalSize = localSize;
+        AppDomain.CurrentDomain.UnhandledException += AbortOnUnhandledException;
     }
 
     /// <summary>
@@ -96,6 +102,9 @@ public sealed unsafe class MpiProcessGroup : IProcessGroup
     /// calls must come from one thread at a time.
     /// </summary>
     public int ThreadLevel { get; }
+
+    /// <summary>Whether this group initialized MPI (and so finalizes it on <see cref="Dispose"/>).</summary>
+    internal bool OwnsInitialization => _ownsInitialization;
 
     /// <summary>The largest piece one MPI call moves; broadcasts longer than this are split.</summary>
     internal int MaxChunkBytes
@@ -173,10 +182,21 @@ public sealed unsafe class MpiProcessGroup : IProcessGroup
     [DoesNotReturn]
     public void Abort(int errorCode)
     {
-        _api.Abort(_api.CommWorld, errorCode);
+        // After MPI_Finalize no MPI call is allowed: then only this process can be ended.
+        int finalized;
+        if (_api.Finalized(&finalized) == MpiApi.Success && finalized == 0)
+            _api.Abort(_api.CommWorld, errorCode);
         // MPI_Abort does not return; if an implementation ever does, this process still must not go on.
         Environment.Exit(errorCode);
         throw new InvalidOperationException("The process did not exit.");
+    }
+
+    // Runs before the unwinding reaches finally blocks (and so before a using statement's Dispose).
+    private void AbortOnUnhandledException(object? sender, UnhandledExceptionEventArgs e)
+    {
+        Console.Error.WriteLine($"Rank {Rank} of {Size}: unhandled exception; aborting the MPI job so no rank waits for this one.{Environment.NewLine}{e.ExceptionObject}");
+        Console.Error.Flush();
+        Abort(UnhandledExceptionExitCode);
     }
 
     /// <summary>Finalizes MPI if this group initialized it and nobody finalized it yet. Call it on every rank.</summary>
@@ -187,6 +207,7 @@ public sealed unsafe class MpiProcessGroup : IProcessGroup
             if (_disposed)
                 return;
             _disposed = true;
+            AppDomain.CurrentDomain.UnhandledException -= AbortOnUnhandledException;
             if (!_ownsInitialization)
                 return;
             int finalized;

@@ -1,0 +1,41 @@
+using ModelGen.Distributed;
+using TorchSharp;
+
+namespace ModelGen.MultiRank.Worker.Scenarios;
+
+/// <summary>
+/// Calls that every rank makes with the same bad argument are refused on every rank before any MPI call, so the
+/// job goes on (the barrier afterwards completes).
+/// </summary>
+internal static class BadArgumentsScenario
+{
+    public static int Run(IProcessGroup group, Report report)
+    {
+        using var meta = torch.empty([8], device: torch.META);
+        using var matrix = torch.zeros(4, 4);
+        using var transposed = matrix.t();
+
+        report.Event("refused",
+            ("rootTooLarge", ErrorOf(() => group.Broadcast(matrix, root: group.Size))),
+            ("rootNegative", ErrorOf(() => group.BroadcastMessage([1], root: -1))),
+            ("metaTensor", ErrorOf(() => group.Broadcast(meta))),
+            ("notContiguous", ErrorOf(() => group.Broadcast(transposed))),
+            ("negativeLength", ErrorOf(() => group.BroadcastNative(1, -1))));
+        group.Barrier();
+        report.Event("still-running");
+        return 0;
+    }
+
+    private static string ErrorOf(Action action)
+    {
+        try
+        {
+            action();
+            return "none";
+        }
+        catch (Exception e)
+        {
+            return e.GetType().Name;
+        }
+    }
+}
