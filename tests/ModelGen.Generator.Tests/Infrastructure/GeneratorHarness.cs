@@ -36,14 +36,20 @@ internal static class GeneratorHarness
     public static GeneratorDriver CreateDriver(IEnumerable<TestManifest>? manifests = null, bool strict = false)
     {
         var list = (manifests ?? []).ToList();
+        return CreateDriver(list.Select(m => new InMemoryAdditionalText(m.Path, m.Content)).ToList(), list, strict);
+    }
+
+    /// <summary>A driver over the given text instances (kept by the caller, for ReplaceAdditionalText), with the manifests' metadata.</summary>
+    public static GeneratorDriver CreateDriver(IReadOnlyList<AdditionalText> texts, IEnumerable<TestManifest> manifests, bool strict = false)
+    {
         var global = ImmutableDictionary<string, string>.Empty;
         if (strict) global = global.Add(ShardedModelGenerator.StrictProperty, "true");
-        var perFile = list.ToImmutableDictionary(
+        var perFile = manifests.ToImmutableDictionary(
             m => m.Path,
             m => ImmutableDictionary<string, string>.Empty.Add(ShardedModelGenerator.ModelMetadata, m.Model));
         return CSharpGeneratorDriver.Create(
             [new ShardedModelGenerator().AsSourceGenerator()],
-            list.Select(m => (AdditionalText)new InMemoryAdditionalText(m.Path, m.Content)),
+            texts,
             ParseOptions,
             new TestOptionsProvider(global, perFile),
             new GeneratorDriverOptions(IncrementalGeneratorOutputKind.None, trackIncrementalGeneratorSteps: true));
