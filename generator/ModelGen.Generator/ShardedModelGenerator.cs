@@ -94,7 +94,7 @@ public sealed class ShardedModelGenerator : IIncrementalGenerator
             .Combine(strict)
             .Select(static (x, _) => new MappingInput(
                 x.Left.Left.Table,
-                x.Left.Right.Where(m => m.Model == x.Left.Left.Table.ModelName).OrderBy(m => m.Path, StringComparer.Ordinal).ToEquatableArray(),
+                x.Left.Right.Where(m => m.Model == x.Left.Left.Table.ModelName && m.Entries.Count > 0).OrderBy(m => m.Path, StringComparer.Ordinal).ToEquatableArray(),
                 x.Right))
             .WithTrackingName(Steps.MappingInputs);
 

@@ -69,9 +69,10 @@ internal static class ModuleGlueEmitter
                 break;
             case MemberKind.Layer:
             {
+                if (member.Layer!.Tensors.Count == 0) break;
                 string m = "m" + (counter++).ToString(CultureInfo.InvariantCulture);
                 w.Open($"if (this.{member.FieldName} is {{ }} {m})");
-                EmitLayer(w, member.Layer!, m, $"key + {SourceWriter.Literal(member.Key + ".")}", $"pattern + {SourceWriter.Literal(member.Key + ".")}");
+                EmitLayer(w, member.Layer!, m, "key", "pattern", member.Key + ".");
                 w.Close();
                 break;
             }
@@ -110,19 +111,29 @@ internal static class ModuleGlueEmitter
 
     private static void EmitElement(SourceWriter w, MemberSpec member, string element, string key, string pattern)
     {
-        if (member.Layer is not null) EmitLayer(w, member.Layer, element, key, pattern);
+        if (member.Layer is not null) EmitLayer(w, member.Layer, element, key, pattern, "");
         else w.Line($"{element}.{AddSlots}({key}, {pattern}, slots);");
     }
 
-    private static void EmitLayer(SourceWriter w, LayerSpec layer, string m, string key, string pattern)
+    private static void EmitLayer(SourceWriter w, LayerSpec layer, string m, string key, string pattern, string prefix)
     {
         foreach (TensorSpec t in layer.Tensors)
         {
+            string name = SourceWriter.Literal(prefix + t.Name);
             string convert = t.Kind == SlotKind.Parameter ? $"{Glue}.ToParameter(t, {m}.{t.Access})" : "t";
-            string init = t.InitCode is null ? "null" : "t => " + t.InitCode.Replace("{t}", "t").Replace("{m}", m);
+            string? init = t.InitCode?.Replace("{t}", "t").Replace("{m}", m);
             w.Line($"if ({m}.{t.Access} is not null)");
-            w.Line($"    slots.Add(new {Slot}({key} + {SourceWriter.Literal(t.Name)}, {pattern} + {SourceWriter.Literal(t.Name)}, {Kind}{t.Kind}, () => {m}.{t.Access}, t => {m}.{t.Access} = {convert}, {init}, {SourceWriter.Literal(t.TiedTo)}, {(t.ComputeMethod is not null ? "true" : "false")}));");
+            w.Line($"    slots.Add(new {Slot}({key} + {name}, {pattern} + {name}, {Kind}{t.Kind}, () => {m}.{t.Access}, t => {m}.{t.Access} = {convert}{Options(init, t)}));");
         }
+    }
+
+    /// <summary>The optional TensorSlot arguments, named, and only when they differ from the defaults.</summary>
+    private static string Options(string? init, TensorSpec t)
+    {
+        string result = init is null ? "" : ", initialize: t => " + init;
+        if (t.TiedTo is not null) result += ", tiedTo: " + SourceWriter.Literal(t.TiedTo);
+        if (t.ComputeMethod is not null) result += ", computed: true";
+        return result;
     }
 
     private static void EmitOwnTensor(SourceWriter w, MemberSpec member)
@@ -132,9 +143,8 @@ internal static class ModuleGlueEmitter
         string set = t.Kind == SlotKind.Parameter
             ? $"t => {{ var p = {Glue}.ToParameter(t, this.{member.FieldName}); this.{member.FieldName} = p; this.ConditionallyRegisterParameter({name}, p); }}"
             : $"t => {{ this.{member.FieldName} = t; this.ConditionallyRegisterBuffer({name}, t, true); }}";
-        string init = t.InitCode is null ? "null" : "t => " + t.InitCode.Replace("{t}", "t");
         w.Line($"if (this.{member.FieldName} is not null)");
-        w.Line($"    slots.Add(new {Slot}(key + {name}, pattern + {name}, {Kind}{t.Kind}, () => this.{member.FieldName}, {set}, {init}, {SourceWriter.Literal(t.TiedTo)}, {(t.ComputeMethod is not null ? "true" : "false")}));");
+        w.Line($"    slots.Add(new {Slot}(key + {name}, pattern + {name}, {Kind}{t.Kind}, () => this.{member.FieldName}, {set}{Options(t.InitCode?.Replace("{t}", "t"), t)}));");
     }
 
     private static void EmitMemberCompute(SourceWriter w, MemberSpec member, ref int counter)

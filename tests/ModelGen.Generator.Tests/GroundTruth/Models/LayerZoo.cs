@@ -75,7 +75,9 @@ public partial class ZooBase : nn.Module<Tensor, Tensor>
     {
     }
 
-    public override Tensor forward(Tensor x) => from_base.forward(x) + base_buffer;
+    public override Tensor forward(Tensor x) => BaseForward(x);
+
+    public Tensor BaseForward(Tensor x) => from_base.forward(x) + base_buffer;
 }
 
 public sealed partial class ZooBlock : nn.Module<Tensor, Tensor>

@@ -1,3 +1,4 @@
+using System.Linq;
 using ModelGen;
 using ModelGen.Layers;
 using TorchSharp;

@@ -1,3 +1,4 @@
+using System.Linq;
 using ModelGen;
 using TorchSharp;
 using TorchSharp.Modules;

@@ -1,0 +1,41 @@
+using ModelGen.Mapping;
+
+namespace ModelGen.Generator.Tests.Runtime;
+
+/// <summary>Run-time and build-time glob matching agree and follow the documented rules.</summary>
+public sealed class KeyGlobTests
+{
+    [Theory]
+    [InlineData("model.layers.*.self_attn.rotary_emb.inv_freq", "model.layers.12.self_attn.rotary_emb.inv_freq", true)]
+    [InlineData("model.layers.*.self_attn.rotary_emb.inv_freq", "model.layers.1.2.self_attn.rotary_emb.inv_freq", false)]
+    [InlineData("**.weight_scale", "model.layers.3.mlp.down_proj.weight_scale", true)]
+    [InlineData("**.weight_scale", "weight_scale", false)]
+    [InlineData("**weight_scale", "weight_scale", true)]
+    [InlineData("lm_head.*", "lm_head.weight", true)]
+    [InlineData("lm_head.*", "lm_head.weight.extra", false)]
+    [InlineData("a.?", "a.b", true)]
+    [InlineData("a?b", "a.b", false)]
+    [InlineData("exact.key", "exact.key", true)]
+    [InlineData("exact.key", "exact.keys", false)]
+    [InlineData("*", "", true)]
+    [InlineData("", "x", false)]
+    public void Matches_as_documented(string glob, string key, bool expected)
+    {
+        Assert.Equal(expected, KeyGlob.IsMatch(glob, key));
+        Assert.Equal(expected, ModelGen.Generator.Mapping.KeyGlob.IsMatch(glob, key));
+    }
+
+    [Fact]
+    public void Rejects_null()
+    {
+        Assert.Throws<ArgumentNullException>(() => KeyGlob.IsMatch(null!, "a"));
+        Assert.Throws<ArgumentNullException>(() => KeyGlob.IsMatch("a", null!));
+    }
+
+    [Fact]
+    public void Empty_table_ignores_nothing()
+    {
+        Assert.False(CheckpointKeyTable.Empty.IsIgnored("anything"));
+        Assert.Empty(CheckpointKeyTable.Empty.Patterns);
+    }
+}
