@@ -26,7 +26,7 @@ public static class ExampleRunner
         // Before the first tensor: libtorch reads this from the native environment once.
         NativeEnvironment.EnableHugePagesByDefault();
         if (settings.Threads is { } threads) torch.set_num_threads(threads);
-        TextWriter log = Console.Error;
+        TextWriter log = StandardStreams.Error;
 
         using IProcessGroup group = ProcessGroups.FromEnvironment();
         try
@@ -46,6 +46,8 @@ public static class ExampleRunner
     private static RunResult RunOnRank(IProcessGroup group, ExampleRecipe recipe, ExampleSettings settings, TextWriter log)
     {
         bool isRoot = group.Rank == 0;
+        // Load libtorch before any clock starts: its one-time start-up is not part of loading a model.
+        using (torch.zeros(1)) { }
         CheckpointPreparation.Prepared prepared = CheckpointPreparation.Run(group, recipe, settings, log);
         torch.ScalarType dtype = settings.DType ?? ConfigDType(prepared.ConfigJson);
 
@@ -97,18 +99,15 @@ public static class ExampleRunner
     {
         if (settings.Json)
         {
-            Console.Out.WriteLine(JsonReport.Format(result));
-            Console.Out.Flush();
+            StandardStreams.Out.WriteLine(JsonReport.Format(result));
             return;
         }
-        Console.Out.WriteLine(TextReport.RankLine(result));
-        Console.Out.Flush();
+        StandardStreams.Out.WriteLine(TextReport.RankLine(result));
         // Rank lines first, then the summary (mpirun forwards each rank's output as it comes).
         group.Barrier();
         if (group.Rank == 0)
         {
-            Console.Out.WriteLine(TextReport.Summary(result));
-            Console.Out.Flush();
+            StandardStreams.Out.WriteLine(TextReport.Summary(result));
         }
     }
 }
