@@ -1,3 +1,4 @@
+using ModelGen.Examples.Modeling;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -19,10 +20,5 @@ public sealed partial class LlamaMlp : nn.Module<Tensor, Tensor>
     }
 
     /// <inheritdoc />
-    public override Tensor forward(Tensor x)
-    {
-        using var scope = torch.NewDisposeScope();
-        var gated = nn.functional.silu(gate_proj.forward(x)) * up_proj.forward(x);
-        return down_proj.forward(gated).MoveToOuterDisposeScope();
-    }
+    public override Tensor forward(Tensor x) => SwiGlu.Apply(gate_proj, up_proj, down_proj, x);
 }
