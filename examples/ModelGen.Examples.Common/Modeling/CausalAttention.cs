@@ -1,0 +1,45 @@
+using TorchSharp;
+
+namespace ModelGen.Examples.Modeling;
+
+/// <summary>Multi-head causal self-attention with grouped key/value heads, on projected tensors.</summary>
+public static class CausalAttention
+{
+    /// <summary>[batch, length, heads * head_dim] to [batch, heads, length, head_dim].</summary>
+    public static torch.Tensor SplitHeads(torch.Tensor x, int heads, int headDim)
+    {
+        ArgumentNullException.ThrowIfNull(x);
+        using var view = x.view(x.shape[0], x.shape[1], heads, headDim);
+        return view.transpose(1, 2);
+    }
+
+    /// <summary>[batch, heads, length, head_dim] to [batch, length, heads * head_dim].</summary>
+    public static torch.Tensor MergeHeads(torch.Tensor x)
+    {
+        ArgumentNullException.ThrowIfNull(x);
+        using var transposed = x.transpose(1, 2);
+        return transposed.reshape(x.shape[0], x.shape[2], x.shape[1] * x.shape[3]);
+    }
+
+    /// <summary>
+    /// softmax(q kᵀ / sqrt(head_dim) + causal mask) v. <paramref name="query"/> is [batch, heads, length, head_dim];
+    /// <paramref name="key"/> and <paramref name="value"/> have [batch, kv_heads, length, head_dim], and each key/value
+    /// head serves heads / kv_heads consecutive query heads (Hugging Face's <c>repeat_kv</c>).
+    /// </summary>
+    public static torch.Tensor Attend(torch.Tensor query, torch.Tensor key, torch.Tensor value)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        ArgumentNullException.ThrowIfNull(key);
+        ArgumentNullException.ThrowIfNull(value);
+        long heads = query.shape[1], kvHeads = key.shape[1];
+        if (kvHeads <= 0 || heads % kvHeads != 0)
+            throw new ArgumentException($"{heads} query heads cannot be grouped over {kvHeads} key/value heads.", nameof(key));
+
+        using var scope = torch.NewDisposeScope();
+        long groups = heads / kvHeads;
+        var k = groups == 1 ? key : key.repeat_interleave(groups, dim: 1);
+        var v = groups == 1 ? value : value.repeat_interleave(groups, dim: 1);
+        var output = torch.nn.functional.scaled_dot_product_attention(query, k, v, is_casual: true);
+        return output.MoveToOuterDisposeScope();
+    }
+}

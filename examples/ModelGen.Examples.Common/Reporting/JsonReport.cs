@@ -1,0 +1,70 @@
+using System.Text;
+using System.Text.Json;
+
+namespace ModelGen.Examples.Reporting;
+
+/// <summary>One rank's result as a single-line JSON object, the format benchmark scripts collect from stdout.</summary>
+public static class JsonReport
+{
+    /// <summary>Formats <paramref name="result"/> as one line of JSON (no trailing newline).</summary>
+    public static string Format(RunResult result)
+    {
+        ArgumentNullException.ThrowIfNull(result);
+        var buffer = new MemoryStream();
+        using (var json = new Utf8JsonWriter(buffer))
+        {
+            json.WriteStartObject();
+            json.WriteString("scenario", result.Scenario);
+            json.WriteNumber("rank", result.Load.Rank);
+            json.WriteNumber("ranks", result.Load.Ranks);
+            json.WriteString("backend", result.Load.Backend);
+            json.WriteString("model", result.ModelSummary);
+            json.WriteString("dtype", result.DType);
+            json.WriteNumber("threads", result.Threads);
+            json.WriteNumber("param_bytes", result.Load.ParameterBytes);
+            json.WriteNumber("rss_before_load_bytes", result.Load.RssBeforeLoadBytes);
+            json.WriteNumber("peak_rss_bytes", result.Load.PeakRssBytes);
+            json.WriteNumber("wall_seconds", result.WallSeconds);
+            json.WriteNumber("construct_seconds", result.ConstructSeconds);
+            json.WriteNumber("load_seconds", result.Load.Seconds);
+            json.WriteNumber("load_bytes_per_second", result.Load.BytesPerSecond);
+            json.WriteNumber("init_calls_on_loaded", result.Load.InitCallsOnLoaded);
+            json.WriteNumber("keys_loaded", result.Load.LoadedKeys.Count);
+            json.WriteNumber("keys_initialized", result.Load.InitializedKeys.Count);
+            json.WriteNumber("keys_ignored", result.Load.IgnoredKeys.Count);
+            json.WriteNumber("keys_tied", result.Load.TiedKeys.Count);
+            json.WriteNumber("keys_computed", result.Load.ComputedKeys.Count);
+            json.WriteBoolean("checkpoint_written", result.CheckpointWritten);
+            WriteNullable(json, "forward_seconds", result.ForwardSeconds);
+            WriteNullable(json, "peak_rss_after_forward_bytes", result.PeakRssAfterForwardBytes);
+            if (result.Logits is { } logits)
+            {
+                json.WriteString("logits_checksum", logits.Sha256);
+                json.WriteNumber("logits_sum", logits.Sum);
+                json.WriteString("logits_shape", logits.ShapeText);
+            }
+            else
+            {
+                json.WriteNull("logits_checksum");
+                json.WriteNull("logits_sum");
+                json.WriteNull("logits_shape");
+            }
+            if (result.LogitsAgreeAcrossRanks is { } agree) json.WriteBoolean("logits_agree_across_ranks", agree);
+            else json.WriteNull("logits_agree_across_ranks");
+            json.WriteEndObject();
+        }
+        return Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length);
+    }
+
+    private static void WriteNullable(Utf8JsonWriter json, string name, double? value)
+    {
+        if (value is { } v) json.WriteNumber(name, v);
+        else json.WriteNull(name);
+    }
+
+    private static void WriteNullable(Utf8JsonWriter json, string name, long? value)
+    {
+        if (value is { } v) json.WriteNumber(name, v);
+        else json.WriteNull(name);
+    }
+}

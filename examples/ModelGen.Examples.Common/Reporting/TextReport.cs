@@ -1,0 +1,61 @@
+using System.Globalization;
+
+namespace ModelGen.Examples.Reporting;
+
+/// <summary>Human-readable reports: one line per rank, and a summary that rank 0 prints.</summary>
+public static class TextReport
+{
+    private const double MiB = 1 << 20;
+
+    /// <summary>One line with this rank's numbers.</summary>
+    public static string RankLine(RunResult result)
+    {
+        ArgumentNullException.ThrowIfNull(result);
+        var load = result.Load;
+        string forward = result.Logits is { } logits
+            ? F($"; forward {result.ForwardSeconds:F2} s, logits sum {logits.Sum:R}, sha256 {logits.Sha256[..16]}")
+            : "; forward skipped";
+        return F($"[rank {load.Rank}/{load.Ranks}] {load.ParameterBytes / MiB:F1} MiB in {result.WallSeconds:F2} s ") +
+               F($"({load.BytesPerSecond / MiB:F0} MiB/s); peak RSS {load.PeakRssBytes / MiB:F1} MiB (before load {load.RssBeforeLoadBytes / MiB:F1} MiB)") +
+               forward;
+    }
+
+    /// <summary>The job summary, from rank 0's result.</summary>
+    public static string Summary(RunResult result)
+    {
+        ArgumentNullException.ThrowIfNull(result);
+        var load = result.Load;
+        var lines = new List<string>
+        {
+            F($"ModelGen {result.Scenario}: {load.Ranks} rank(s) ({load.Backend}), {result.Threads} thread(s) per rank"),
+            F($"  checkpoint  {result.CheckpointPath}{(result.CheckpointWritten ? " (written by this run)" : "")}"),
+            F($"  model       {result.ModelSummary}, {result.DType}"),
+            F($"  keys        loaded {load.LoadedKeys.Count}, initialized {load.InitializedKeys.Count}, ignored {load.IgnoredKeys.Count}, ") +
+                F($"tied {load.TiedKeys.Count}{List(load.TiedKeys)}, computed {load.ComputedKeys.Count}{List(load.ComputedKeys)}"),
+            F($"  load        {load.ParameterBytes / MiB:F1} MiB: construct on meta {result.ConstructSeconds:F3} s + load {load.Seconds:F2} s ") +
+                F($"= {result.WallSeconds:F2} s ({load.BytesPerSecond / MiB:F0} MiB/s); initializer calls on loaded keys: {load.InitCallsOnLoaded}"),
+            F($"  memory      rank 0 peak RSS {load.PeakRssBytes / MiB:F1} MiB, before load {load.RssBeforeLoadBytes / MiB:F1} MiB"),
+        };
+        if (result.Logits is { } logits)
+        {
+            string agree = result.LogitsAgreeAcrossRanks == true ? "identical on every rank" : "DIFFERENT on some rank";
+            lines.Add(F($"  forward     {result.ForwardSeconds:F2} s, logits {logits.ShapeText}, sum {logits.Sum:R}"));
+            lines.Add(F($"  checksum    sha256 {logits.Sha256} ({agree})"));
+        }
+        else
+        {
+            lines.Add("  forward     skipped (--no-forward)");
+        }
+        return string.Join(Environment.NewLine, lines);
+    }
+
+    private static string List(IReadOnlyList<string> keys) =>
+        keys.Count switch
+        {
+            0 => "",
+            <= 3 => " (" + string.Join(", ", keys) + ")",
+            _ => " (" + string.Join(", ", keys.Take(2)) + ", ...)",
+        };
+
+    private static string F(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
+}

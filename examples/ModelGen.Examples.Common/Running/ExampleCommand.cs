@@ -1,0 +1,70 @@
+using System.CommandLine;
+using System.CommandLine.Parsing;
+using ModelGen.Examples.Checkpoints;
+
+namespace ModelGen.Examples.Running;
+
+/// <summary>The command line every example shares.</summary>
+public static class ExampleCommand
+{
+    /// <summary>Parses <paramref name="args"/> and runs <paramref name="recipe"/>; returns the process exit code.</summary>
+    public static int Run(ExampleRecipe recipe, string[] args)
+    {
+        ArgumentNullException.ThrowIfNull(recipe);
+        var checkpoint = new Option<string>("--checkpoint")
+        {
+            Description = "Hugging Face checkpoint folder (config.json + model.safetensors or model.safetensors.index.json). " +
+                          "When the folder holds neither, rank 0 writes a random checkpoint there first.",
+            DefaultValueFactory = _ => recipe.DefaultCheckpointFolder,
+        };
+        var sizeMib = Positive(new Option<int>("--size-mib")
+        {
+            Description = "Size of the random checkpoint to write, in MiB (ignored when the checkpoint exists).",
+            DefaultValueFactory = _ => recipe.DefaultSizeMib,
+        });
+        var checkpointDType = DTypeOption("--checkpoint-dtype", "Element type of the random checkpoint to write.", "bf16");
+        var tied = new Option<bool>("--tied") { Description = "Write the random checkpoint with the LM head tied to the embedding." };
+        var shardMib = Positive(new Option<int>("--shard-mib") { Description = "Largest shard of the random checkpoint, in MiB.", DefaultValueFactory = _ => 100 });
+        var seed = new Option<long>("--seed") { Description = "Seed of the random checkpoint's weights.", DefaultValueFactory = _ => 1234 };
+        var dtype = DTypeOption("--dtype", "Element type of the loaded model (default: the checkpoint's torch_dtype).", null);
+        var threads = new Option<int?>("--threads") { Description = "torch compute threads per rank (default: torch's choice)." };
+        threads.Validators.Add(r => { if (r.GetValueOrDefault<int?>() is <= 0) r.AddError("--threads must be positive."); });
+        var noForward = new Option<bool>("--no-forward") { Description = "Skip the forward pass (for load benchmarks)." };
+        var json = new Option<bool>("--json") { Description = "Print one JSON object per rank on standard output; progress goes to standard error." };
+
+        var root = new RootCommand(recipe.Description) { checkpoint, sizeMib, checkpointDType, tied, shardMib, seed, dtype, threads, noForward, json };
+        root.SetAction(parse =>
+        {
+            string? loadDType = parse.GetValue(dtype);
+            var settings = new ExampleSettings
+            {
+                CheckpointFolder = parse.GetValue(checkpoint)!,
+                SizeMib = parse.GetValue(sizeMib),
+                CheckpointDType = CheckpointDTypes.Parse(parse.GetValue(checkpointDType)!),
+                TiedEmbeddings = parse.GetValue(tied),
+                ShardMib = parse.GetValue(shardMib),
+                Seed = parse.GetValue(seed),
+                DType = loadDType is null ? null : CheckpointDTypes.Parse(loadDType),
+                Threads = parse.GetValue(threads),
+                NoForward = parse.GetValue(noForward),
+                Json = parse.GetValue(json),
+            };
+            return ExampleRunner.Run(recipe, settings);
+        });
+        return root.Parse(args).Invoke();
+    }
+
+    private static Option<int> Positive(Option<int> option)
+    {
+        option.Validators.Add(r => { if (r.GetValueOrDefault<int>() <= 0) r.AddError($"{option.Name} must be positive."); });
+        return option;
+    }
+
+    private static Option<string?> DTypeOption(string name, string description, string? defaultValue)
+    {
+        var option = new Option<string?>(name) { Description = description + " One of: " + string.Join(", ", CheckpointDTypes.Names) + "." };
+        if (defaultValue is not null) option.DefaultValueFactory = _ => defaultValue;
+        option.AcceptOnlyFromAmong([.. CheckpointDTypes.Names]);
+        return option;
+    }
+}

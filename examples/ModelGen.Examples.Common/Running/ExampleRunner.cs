@@ -1,0 +1,113 @@
+using System.Diagnostics;
+using ModelGen.Diagnostics;
+using ModelGen.Distributed;
+using ModelGen.Examples.Checkpoints;
+using ModelGen.Examples.Reporting;
+using ModelGen.Loading;
+using ModelGen.Native;
+using TorchSharp;
+
+namespace ModelGen.Examples.Running;
+
+/// <summary>
+/// One run of an example on every rank: make sure the checkpoint exists, build the model on the meta device,
+/// load it with <see cref="ShardedLoader"/>, run the forward pass, report.
+/// </summary>
+public static class ExampleRunner
+{
+    /// <summary>Exit code when the ranks computed different logits.</summary>
+    public const int LogitsDisagree = 2;
+
+    /// <summary>Runs <paramref name="recipe"/> with <paramref name="settings"/>; returns the exit code.</summary>
+    public static int Run(ExampleRecipe recipe, ExampleSettings settings)
+    {
+        ArgumentNullException.ThrowIfNull(recipe);
+        ArgumentNullException.ThrowIfNull(settings);
+        // Before the first tensor: libtorch reads this from the native environment once.
+        NativeEnvironment.EnableHugePagesByDefault();
+        if (settings.Threads is { } threads) torch.set_num_threads(threads);
+        TextWriter log = StandardStreams.Error;
+
+        using IProcessGroup group = ProcessGroups.FromEnvironment();
+        try
+        {
+            RunResult result = RunOnRank(group, recipe, settings, log);
+            Print(group, settings, result);
+            return result.LogitsAgreeAcrossRanks == false ? LogitsDisagree : 0;
+        }
+        catch (Exception e) when (e is DistributedLoadException or CheckpointMismatchException or LoadIncompleteException or FormatException)
+        {
+            // The same error on every rank (agreed, or from the same config text): rank 0 says it once.
+            if (group.Rank == 0) log.WriteLine($"error: {e.Message}");
+            return 1;
+        }
+    }
+
+    private static RunResult RunOnRank(IProcessGroup group, ExampleRecipe recipe, ExampleSettings settings, TextWriter log)
+    {
+        bool isRoot = group.Rank == 0;
+        // Load libtorch before any clock starts: its one-time start-up is not part of loading a model.
+        using (torch.zeros(1)) { }
+        CheckpointPreparation.Prepared prepared = CheckpointPreparation.Run(group, recipe, settings, log);
+        torch.ScalarType dtype = settings.DType ?? ConfigDType(prepared.ConfigJson);
+
+        var clock = Stopwatch.StartNew();
+        ExampleModel model = BuildOnEveryRank(group, recipe, prepared.ConfigJson, dtype);
+        double constructSeconds = clock.Elapsed.TotalSeconds;
+        if (isRoot) log.WriteLine($"Loading {settings.CheckpointFolder} on {group.Size} rank(s): {model.Summary}, {CheckpointDTypes.HuggingFaceName(dtype)}");
+
+        LoadReport load = ShardedLoader.Load(model.Sharded, settings.CheckpointFolder, new LoadOptions
+        {
+            ProcessGroup = group,
+            Progress = isRoot ? new RankZeroProgress(log) : null,
+        });
+
+        ForwardPass.Outcome? forward = settings.NoForward ? null : ForwardPass.Run(group, model);
+        return new RunResult
+        {
+            ModelSummary = model.Summary,
+            CheckpointPath = new CheckpointFolder(settings.CheckpointFolder).Path,
+            DType = CheckpointDTypes.HuggingFaceName(dtype),
+            Load = load,
+            ConstructSeconds = constructSeconds,
+            ForwardSeconds = forward?.Seconds,
+            Logits = forward?.Logits,
+            LogitsAgreeAcrossRanks = forward?.AgreeAcrossRanks,
+            PeakRssAfterForwardBytes = forward is null ? null : ProcessMemory.PeakRssBytes(),
+            CheckpointWritten = prepared.Written,
+            Threads = torch.get_num_threads(),
+        };
+    }
+
+    /// <summary>Builds on the meta device; a config the recipe rejects fails on every rank alike (they all parse the same text).</summary>
+    private static ExampleModel BuildOnEveryRank(IProcessGroup group, ExampleRecipe recipe, string configJson, torch.ScalarType dtype)
+    {
+        ExampleModel? model = null;
+        group.RunAndAgree(() => model = MetaConstruction.Build(() => recipe.Build(configJson, dtype)));
+        return model!;
+    }
+
+    private static torch.ScalarType ConfigDType(string configJson)
+    {
+        ConfigJson config = ConfigJson.Parse(configJson);
+        // transformers writes torch_dtype (older) or dtype (5.x); absent means float32.
+        string? name = config.String("torch_dtype") ?? config.String("dtype");
+        return name is null ? torch.ScalarType.Float32 : CheckpointDTypes.Parse(name);
+    }
+
+    private static void Print(IProcessGroup group, ExampleSettings settings, RunResult result)
+    {
+        if (settings.Json)
+        {
+            StandardStreams.Out.WriteLine(JsonReport.Format(result));
+            return;
+        }
+        StandardStreams.Out.WriteLine(TextReport.RankLine(result));
+        // Rank lines first, then the summary (mpirun forwards each rank's output as it comes).
+        group.Barrier();
+        if (group.Rank == 0)
+        {
+            StandardStreams.Out.WriteLine(TextReport.Summary(result));
+        }
+    }
+}

@@ -1,0 +1,37 @@
+using TorchSharp;
+
+namespace ModelGen.Examples.Running;
+
+/// <summary>The parsed command line of an example.</summary>
+public sealed record ExampleSettings
+{
+    /// <summary>The checkpoint folder (written first when absent).</summary>
+    public required string CheckpointFolder { get; init; }
+
+    /// <summary>Size of a random checkpoint to write, in MiB.</summary>
+    public required int SizeMib { get; init; }
+
+    /// <summary>Element type of a random checkpoint to write.</summary>
+    public required torch.ScalarType CheckpointDType { get; init; }
+
+    /// <summary>Whether a random checkpoint ties the LM head to the embedding.</summary>
+    public required bool TiedEmbeddings { get; init; }
+
+    /// <summary>Largest shard of a random checkpoint, in MiB.</summary>
+    public required int ShardMib { get; init; }
+
+    /// <summary>Seed of a random checkpoint.</summary>
+    public required long Seed { get; init; }
+
+    /// <summary>Element type of the loaded model, or <see langword="null"/> for the checkpoint's own.</summary>
+    public torch.ScalarType? DType { get; init; }
+
+    /// <summary>torch compute threads, or <see langword="null"/> for torch's default.</summary>
+    public int? Threads { get; init; }
+
+    /// <summary>Whether to skip the forward pass.</summary>
+    public bool NoForward { get; init; }
+
+    /// <summary>Whether to print one JSON line per rank instead of text.</summary>
+    public bool Json { get; init; }
+}

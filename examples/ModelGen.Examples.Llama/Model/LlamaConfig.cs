@@ -1,0 +1,84 @@
+namespace ModelGen.Examples.Llama.Model;
+
+/// <summary>The fields of a Hugging Face Llama-family <c>config.json</c> that shape the model.</summary>
+public sealed record LlamaConfig
+{
+    /// <summary><c>model_type</c>: <c>llama</c>, <c>mistral</c>, <c>qwen2</c>, ...</summary>
+    public string ModelType { get; init; } = "llama";
+
+    /// <summary><c>vocab_size</c>.</summary>
+    public required int VocabSize { get; init; }
+
+    /// <summary><c>hidden_size</c>.</summary>
+    public required int HiddenSize { get; init; }
+
+    /// <summary><c>intermediate_size</c> of the SwiGLU MLP.</summary>
+    public required int IntermediateSize { get; init; }
+
+    /// <summary><c>num_hidden_layers</c>.</summary>
+    public required int NumHiddenLayers { get; init; }
+
+    /// <summary><c>num_attention_heads</c> (query heads).</summary>
+    public required int NumAttentionHeads { get; init; }
+
+    /// <summary><c>num_key_value_heads</c> (grouped-query attention when below the query heads).</summary>
+    public required int NumKeyValueHeads { get; init; }
+
+    /// <summary><c>head_dim</c>; hidden_size / num_attention_heads when the config has none.</summary>
+    public required int HeadDim { get; init; }
+
+    /// <summary><c>rms_norm_eps</c>.</summary>
+    public double RmsNormEps { get; init; } = 1e-6;
+
+    /// <summary><c>rope_theta</c>.</summary>
+    public double RopeTheta { get; init; } = 10000.0;
+
+    /// <summary><c>rope_scaling</c>, when present.</summary>
+    public RopeScaling? RopeScaling { get; init; }
+
+    /// <summary><c>tie_word_embeddings</c>: the LM head shares the token embedding.</summary>
+    public bool TieWordEmbeddings { get; init; }
+
+    /// <summary><c>attention_bias</c>: q/k/v/o projections have biases (Qwen2: q/k/v only).</summary>
+    public bool AttentionBias { get; init; }
+
+    /// <summary>Whether the output projection has a bias (Llama's <c>attention_bias</c> covers it; Qwen2's does not).</summary>
+    public bool OutputProjectionBias { get; init; }
+
+    /// <summary><c>mlp_bias</c>.</summary>
+    public bool MlpBias { get; init; }
+
+    /// <summary><c>torch_dtype</c> (or <c>dtype</c>) as written in the config.</summary>
+    public string? TorchDType { get; init; }
+
+    /// <summary>Checks the relations between the sizes.</summary>
+    /// <exception cref="FormatException">A size is not positive or the heads do not group.</exception>
+    public void Validate()
+    {
+        foreach (var (name, value) in new[]
+                 {
+                     ("vocab_size", VocabSize), ("hidden_size", HiddenSize), ("intermediate_size", IntermediateSize),
+                     ("num_hidden_layers", NumHiddenLayers), ("num_attention_heads", NumAttentionHeads),
+                     ("num_key_value_heads", NumKeyValueHeads), ("head_dim", HeadDim),
+                 })
+        {
+            if (value <= 0) throw new FormatException($"config.json field '{name}' must be positive, not {value}.");
+        }
+        if (NumAttentionHeads % NumKeyValueHeads != 0)
+            throw new FormatException($"num_attention_heads ({NumAttentionHeads}) must be a multiple of num_key_value_heads ({NumKeyValueHeads}).");
+        if (HeadDim % 2 != 0)
+            throw new FormatException($"head_dim ({HeadDim}) must be even for rotary embeddings.");
+    }
+
+    /// <summary>Parameters (elements) of the weights, counting a tied head once.</summary>
+    public long ParameterCount
+    {
+        get
+        {
+            long embedding = (long)VocabSize * HiddenSize;
+            long q = (long)HiddenSize * NumAttentionHeads * HeadDim, kv = (long)HiddenSize * NumKeyValueHeads * HeadDim;
+            long layer = 2 * q + 2 * kv + 3L * HiddenSize * IntermediateSize + 2L * HiddenSize;
+            return embedding * (TieWordEmbeddings ? 1 : 2) + NumHiddenLayers * layer + HiddenSize;
+        }
+    }
+}

@@ -1,0 +1,33 @@
+using ModelGen.Layers;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace ModelGen.Examples.Llama.Model;
+
+/// <summary>One pre-norm transformer block (<c>model.layers.{i}</c>): attention and MLP, each with a residual.</summary>
+public sealed partial class LlamaDecoderLayer : nn.Module<Tensor, Tensor, Tensor, Tensor>
+{
+    private readonly LlamaAttention self_attn;
+    private readonly LlamaMlp mlp;
+    private readonly RMSNorm input_layernorm;
+    private readonly RMSNorm post_attention_layernorm;
+
+    /// <summary>Creates the block in <paramref name="dtype"/> on the default device.</summary>
+    public LlamaDecoderLayer(LlamaConfig config, ScalarType dtype) : base(nameof(LlamaDecoderLayer))
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        self_attn = new LlamaAttention(config, dtype);
+        mlp = new LlamaMlp(config.HiddenSize, config.IntermediateSize, config.MlpBias, dtype);
+        input_layernorm = new RMSNorm(config.HiddenSize, eps: config.RmsNormEps, dtype: dtype);
+        post_attention_layernorm = new RMSNorm(config.HiddenSize, eps: config.RmsNormEps, dtype: dtype);
+        RegisterComponents();
+    }
+
+    /// <inheritdoc />
+    public override Tensor forward(Tensor x, Tensor cos, Tensor sin)
+    {
+        using var scope = torch.NewDisposeScope();
+        var h = x + self_attn.forward(input_layernorm.forward(x), cos, sin);
+        return (h + mlp.forward(post_attention_layernorm.forward(h))).MoveToOuterDisposeScope();
+    }
+}

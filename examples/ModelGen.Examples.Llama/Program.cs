@@ -1,0 +1,4 @@
+using ModelGen.Examples.Llama;
+using ModelGen.Examples.Running;
+
+return ExampleCommand.Run(new LlamaRecipe(), args);

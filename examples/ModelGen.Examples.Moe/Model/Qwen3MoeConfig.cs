@@ -1,0 +1,85 @@
+namespace ModelGen.Examples.Moe.Model;
+
+/// <summary>The fields of a Hugging Face Qwen3-MoE <c>config.json</c> that shape the model.</summary>
+public sealed record Qwen3MoeConfig
+{
+    /// <summary><c>vocab_size</c>.</summary>
+    public required int VocabSize { get; init; }
+
+    /// <summary><c>hidden_size</c>.</summary>
+    public required int HiddenSize { get; init; }
+
+    /// <summary><c>num_hidden_layers</c>; every layer is sparse (an MoE block).</summary>
+    public required int NumHiddenLayers { get; init; }
+
+    /// <summary><c>num_attention_heads</c>.</summary>
+    public required int NumAttentionHeads { get; init; }
+
+    /// <summary><c>num_key_value_heads</c>.</summary>
+    public required int NumKeyValueHeads { get; init; }
+
+    /// <summary><c>head_dim</c> (Qwen3 sets it explicitly; it need not be hidden / heads).</summary>
+    public required int HeadDim { get; init; }
+
+    /// <summary><c>num_experts</c> per layer.</summary>
+    public required int NumExperts { get; init; }
+
+    /// <summary><c>num_experts_per_tok</c>: experts each token is routed to.</summary>
+    public required int NumExpertsPerToken { get; init; }
+
+    /// <summary><c>moe_intermediate_size</c>: the hidden width of each expert.</summary>
+    public required int MoeIntermediateSize { get; init; }
+
+    /// <summary><c>norm_topk_prob</c>: renormalize the top-k routing weights to sum to one.</summary>
+    public bool NormTopKProb { get; init; } = true;
+
+    /// <summary><c>rms_norm_eps</c>.</summary>
+    public double RmsNormEps { get; init; } = 1e-6;
+
+    /// <summary><c>rope_theta</c>.</summary>
+    public double RopeTheta { get; init; } = 1_000_000.0;
+
+    /// <summary><c>tie_word_embeddings</c>.</summary>
+    public bool TieWordEmbeddings { get; init; }
+
+    /// <summary><c>torch_dtype</c> (or <c>dtype</c>).</summary>
+    public string? TorchDType { get; init; }
+
+    /// <summary>Checks sizes and relations.</summary>
+    /// <exception cref="FormatException">A size is not positive, the heads do not group, or top-k exceeds the experts.</exception>
+    public void Validate()
+    {
+        foreach (var (name, value) in new[]
+                 {
+                     ("vocab_size", VocabSize), ("hidden_size", HiddenSize), ("num_hidden_layers", NumHiddenLayers),
+                     ("num_attention_heads", NumAttentionHeads), ("num_key_value_heads", NumKeyValueHeads), ("head_dim", HeadDim),
+                     ("num_experts", NumExperts), ("num_experts_per_tok", NumExpertsPerToken), ("moe_intermediate_size", MoeIntermediateSize),
+                 })
+        {
+            if (value <= 0) throw new FormatException($"config.json field '{name}' must be positive, not {value}.");
+        }
+        if (NumAttentionHeads % NumKeyValueHeads != 0)
+            throw new FormatException($"num_attention_heads ({NumAttentionHeads}) must be a multiple of num_key_value_heads ({NumKeyValueHeads}).");
+        if (HeadDim % 2 != 0)
+            throw new FormatException($"head_dim ({HeadDim}) must be even for rotary embeddings.");
+        if (NumExpertsPerToken > NumExperts)
+            throw new FormatException($"num_experts_per_tok ({NumExpertsPerToken}) exceeds num_experts ({NumExperts}).");
+    }
+
+    /// <summary>Parameters (elements) of the weights, counting a tied head once.</summary>
+    public long ParameterCount
+    {
+        get
+        {
+            long embedding = (long)VocabSize * HiddenSize;
+            long q = (long)HiddenSize * NumAttentionHeads * HeadDim, kv = (long)HiddenSize * NumKeyValueHeads * HeadDim;
+            long attention = 2 * q + 2 * kv + 2L * HeadDim;
+            long moe = (long)NumExperts * HiddenSize + (long)NumExperts * 3 * HiddenSize * MoeIntermediateSize;
+            long layer = attention + moe + 2L * HiddenSize;
+            return embedding * (TieWordEmbeddings ? 1 : 2) + NumHiddenLayers * layer + HiddenSize;
+        }
+    }
+
+    /// <summary>Checkpoint keys (tensors) a checkpoint of this model holds.</summary>
+    public long KeyCount => (TieWordEmbeddings ? 2 : 3) + (long)NumHiddenLayers * (4 + 2 + 2 + 1 + 3L * NumExperts);
+}

@@ -1,0 +1,29 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace ModelGen.Examples.Moe.Model;
+
+/// <summary>A Qwen3-MoE causal LM with its own LM head (<c>lm_head.weight</c> in the checkpoint), as Qwen3-30B-A3B.</summary>
+[ShardedModel]
+public sealed partial class Qwen3MoeForCausalLM : nn.Module<Tensor, Tensor>
+{
+    private readonly Qwen3MoeModel model;
+    private readonly Linear lm_head;
+
+    /// <summary>Creates the model in <paramref name="dtype"/> on the default device (build it on meta, then load).</summary>
+    public Qwen3MoeForCausalLM(Qwen3MoeConfig config, ScalarType dtype) : base(nameof(Qwen3MoeForCausalLM))
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        model = new Qwen3MoeModel(config, dtype);
+        lm_head = nn.Linear(config.HiddenSize, config.VocabSize, hasBias: false, dtype: dtype);
+        RegisterComponents();
+    }
+
+    /// <summary>Logits [batch, length, vocab] of token ids [batch, length].</summary>
+    public override Tensor forward(Tensor inputIds)
+    {
+        using var hidden = model.forward(inputIds);
+        return lm_head.forward(hidden);
+    }
+}

@@ -1,1 +1,0 @@
-System.Console.WriteLine("ModelGen quickstart: see README.");
