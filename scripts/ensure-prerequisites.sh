@@ -3,7 +3,9 @@
 # Debian/Ubuntu only; uses sudo when not root. The single-process main job does not need this.
 set -euo pipefail
 
-if command -v mpirun >/dev/null 2>&1 && ldconfig -p 2>/dev/null | grep -q 'libmpi\.so\.40'; then
+# (ldconfig's output is captured first: with pipefail, 'grep -q' closing the pipe early would count as failure.)
+libraries=$(ldconfig -p 2>/dev/null || true)
+if command -v mpirun >/dev/null 2>&1 && [[ "$libraries" == *libmpi.so.40* ]]; then
   exit 0
 fi
 

@@ -16,6 +16,9 @@ switch (arguments.Verb)
     case "load-floor":
         Console.WriteLine(JsonSerializer.Serialize(FloorLoadScenario.Run(arguments.Required("checkpoint"))));
         break;
+    case "load-naive":
+        Console.WriteLine(JsonSerializer.Serialize(NaiveLoadScenario.Run(arguments.Required("checkpoint"))));
+        break;
     case "summarize-read":
         Console.Write(ReadSummary.Markdown(File.ReadAllLines(arguments.Required("results"))));
         break;
@@ -25,7 +28,7 @@ switch (arguments.Verb)
         File.WriteAllText(arguments.Required("markdown"), LoadSummary.Markdown(loadResults));
         break;
     default:
-        Console.Error.WriteLine("usage: ModelGen.Benchmarks <make-checkpoint|safetensors-read|load-floor|summarize-read|summarize-load> --name value ...");
+        Console.Error.WriteLine("usage: ModelGen.Benchmarks <make-checkpoint|safetensors-read|load-floor|load-naive|summarize-read|summarize-load> --name value ...");
         return 2;
 }
 return 0;
