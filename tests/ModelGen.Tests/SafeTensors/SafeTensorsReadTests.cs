@@ -61,6 +61,17 @@ public class SafeTensorsReadTests
     }
 
     [Fact]
+    public void QuantizedDestinationIsRefused()
+    {
+        using var folder = new TempFolder();
+        using torch.Tensor source = torch.ones(4);
+        using var file = SafeTensorsFile.Open(WriteOne(folder, source));
+        using torch.Tensor zeros = torch.zeros(4);
+        using torch.Tensor quantized = torch.quantize_per_tensor(zeros, 0.1, 0, torch.ScalarType.QInt8);
+        ReadFails(file, "w", quantized, SafeTensorsRule.UnsupportedDType);
+    }
+
+    [Fact]
     public void UnknownKeyIsATypedError()
     {
         using var folder = new TempFolder();
