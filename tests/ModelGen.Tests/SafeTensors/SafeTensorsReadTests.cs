@@ -39,6 +39,28 @@ public class SafeTensorsReadTests
         ReadFails(file, "w", scalar, SafeTensorsRule.DestinationShapeMismatch);
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void ContiguousSliceOfALargerTensorReceivesExactlyItsOwnElements(bool converting)
+    {
+        using var folder = new TempFolder();
+        using torch.Tensor source = torch.arange(1, 9, dtype: torch.float32).reshape(2, 4);
+        using torch.Tensor stored = converting ? source.to(torch.bfloat16) : source.alias();
+        using var file = SafeTensorsFile.Open(WriteOne(folder, stored));
+        using torch.Tensor backing = torch.zeros(10, 4);
+        using torch.Tensor rows = backing.narrow(0, 3, 2);
+        Assert.True(rows.is_contiguous());
+
+        file.ReadInto("w", rows);
+
+        using torch.Tensor before = backing.narrow(0, 0, 3);
+        using torch.Tensor after = backing.narrow(0, 5, 5);
+        Assert.Equal(0f, before.abs().sum().item<float>());
+        Assert.Equal(0f, after.abs().sum().item<float>());
+        TensorAssert.SameValues(source, rows);
+    }
+
     [Fact]
     public void NonContiguousDestinationIsRefused()
     {
