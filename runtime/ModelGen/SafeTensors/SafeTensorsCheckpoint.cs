@@ -113,6 +113,10 @@ public sealed class SafeTensorsCheckpoint : IDisposable
         return file.Read(entry);
     }
 
+    /// <summary>Copies raw bytes of an entry, for any dtype; see <see cref="SafeTensorsFile.ReadBytes"/>.</summary>
+    public void ReadBytes(SafeTensorsEntry entry, long offsetInTensor, Span<byte> destination) =>
+        FileOf(entry).ReadBytes(entry, offsetInTensor, destination);
+
     /// <summary>Closes every file.</summary>
     public void Dispose()
     {

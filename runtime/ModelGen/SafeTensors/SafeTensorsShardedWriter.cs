@@ -16,6 +16,9 @@ public sealed record SafeTensorsShardedWriteResult(string IndexPath, IReadOnlyLi
 /// </summary>
 public static class SafeTensorsShardedWriter
 {
+    /// <summary>The Hugging Face Hub's default shard size: 5 GB of tensor data.</summary>
+    public const long DefaultMaxShardBytes = 5_000_000_000;
+
     /// <summary>
     /// Writes the tensors into shards of at most <paramref name="maxShardBytes"/> of tensor data each, filled in the
     /// order given (a tensor larger than the limit gets a shard of its own), then the index, whose
@@ -29,7 +32,7 @@ public static class SafeTensorsShardedWriter
     public static SafeTensorsShardedWriteResult Write(
         string directory,
         IEnumerable<KeyValuePair<string, torch.Tensor>> tensors,
-        long maxShardBytes,
+        long maxShardBytes = DefaultMaxShardBytes,
         IReadOnlyDictionary<string, string>? metadata = null,
         string baseName = "model")
     {

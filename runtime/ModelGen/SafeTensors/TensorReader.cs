@@ -28,6 +28,8 @@ internal static class TensorReader
     {
         if (!entry.DType.TryGetScalarType(out torch.ScalarType sourceType))
             throw new SafeTensorsReadException(SafeTensorsRule.UnsupportedDType, entry.FilePath, entry.Name, $"dtype {entry.DType} has no TorchSharp element type; read its raw bytes instead.");
+        if (destination.is_quantized())
+            throw new SafeTensorsReadException(SafeTensorsRule.UnsupportedDType, entry.FilePath, entry.Name, $"the destination's element type {destination.dtype} is quantized; {entry.DType} cannot be converted into it.");
         if (destination.device_type != DeviceType.CPU)
             throw new SafeTensorsReadException(SafeTensorsRule.DestinationNotOnCpu, entry.FilePath, entry.Name, $"the destination is on {destination.device}, not on the CPU.");
         long[] actual = destination.shape;

@@ -67,6 +67,9 @@ public class SafeTensorsCheckpointTests
                 using torch.Tensor actual = torch.empty(expected.shape, dtype: expected.dtype);
                 checkpoint.ReadInto(key, actual);
                 Assert.Equal(expected.bytes.ToArray(), actual.bytes.ToArray());
+                byte[] raw = new byte[SafeTensorsWriter.ByteLength(expected)];
+                checkpoint.ReadBytes(checkpoint.GetEntry(key), 0, raw);
+                Assert.Equal(expected.bytes.ToArray(), raw);
                 Assert.Equal(checkpoint.FileOf(checkpoint.GetEntry(key)).FilePath, checkpoint.GetEntry(key).FilePath);
             }
         }

@@ -187,7 +187,7 @@ public class SafeTensorsMutationTests(ITestOutputHelper output)
             Assert.True(one.Elapsed < TimeSpan.FromSeconds(2), $"one file took {one.Elapsed}");
             // Parsing costs a bounded multiple of the file; a hostile length field must not buy more.
             Assert.True(allocated < 64L * bytes.Length + (1 << 20), $"{allocated} bytes allocated for a {bytes.Length}-byte file");
-        }, seed: new PCG(7, 20261125).ToString(), iter: 3000, threads: 1);
+        }, seed: new PCG(7, 20261125).ToString(), iter: 2500, threads: 1);
 
         output.WriteLine($"{clock.Elapsed.TotalSeconds:F1} s; outcomes: {string.Join(", ", outcomes.Select(p => $"{p.Key} {p.Value}"))}");
         // The mutations must reach both ends: clean files and a good spread of rules.
@@ -208,5 +208,39 @@ public class SafeTensorsMutationTests(ITestOutputHelper output)
             long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
             Assert.True(allocated < 64 * 1024, $"{allocated} bytes allocated for declared header length {declared} ({outcome})");
         }
+    }
+
+    [Fact]
+    public void DamagedIndexFilesOpenCleanlyOrFailWithATypedException()
+    {
+        using var folder = new TempFolder();
+        using (torch.Tensor a = torch.ones(4), b = torch.zeros(2, 2), c = torch.tensor(1L))
+            SafeTensorsShardedWriter.Write(folder.Path, [new("a", a), new("b", b), new("c", c)], maxShardBytes: 16);
+        string indexPath = folder.File(SafeTensorsCheckpoint.IndexFileName);
+        byte[] index = File.ReadAllBytes(indexPath);
+        var outcomes = new SortedDictionary<string, int>(StringComparer.Ordinal);
+
+        MutationGen.Array[1, 3].Sample(mutations =>
+        {
+            // The same damage as for .safetensors files, on the index text (its first 8 bytes are plain JSON here).
+            byte[] damaged = Apply([index, "{\"weight_map\":{\"../a\":\"/x\"}}"u8.ToArray()], 0, mutations);
+            File.WriteAllBytes(indexPath, damaged);
+            string outcome;
+            try
+            {
+                using var checkpoint = SafeTensorsCheckpoint.Open(indexPath);
+                outcome = "opened";
+            }
+            catch (SafeTensorsException e)
+            {
+                Assert.Contains(e.Rule.ToString(), e.Message);
+                outcome = e.Rule.ToString();
+            }
+            outcomes[outcome] = outcomes.GetValueOrDefault(outcome) + 1;
+        }, seed: new PCG(11, 20261125).ToString(), iter: 1000, threads: 1);
+
+        output.WriteLine(string.Join(", ", outcomes.Select(p => $"{p.Key} {p.Value}")));
+        Assert.True(outcomes.GetValueOrDefault("opened") > 0);
+        Assert.True(outcomes.Count >= 4, string.Join(", ", outcomes.Keys));
     }
 }

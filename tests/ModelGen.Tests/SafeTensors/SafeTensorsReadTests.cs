@@ -39,6 +39,28 @@ public class SafeTensorsReadTests
         ReadFails(file, "w", scalar, SafeTensorsRule.DestinationShapeMismatch);
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void ContiguousSliceOfALargerTensorReceivesExactlyItsOwnElements(bool converting)
+    {
+        using var folder = new TempFolder();
+        using torch.Tensor source = torch.arange(1, 9, dtype: torch.float32).reshape(2, 4);
+        using torch.Tensor stored = converting ? source.to(torch.bfloat16) : source.alias();
+        using var file = SafeTensorsFile.Open(WriteOne(folder, stored));
+        using torch.Tensor backing = torch.zeros(10, 4);
+        using torch.Tensor rows = backing.narrow(0, 3, 2);
+        Assert.True(rows.is_contiguous());
+
+        file.ReadInto("w", rows);
+
+        using torch.Tensor before = backing.narrow(0, 0, 3);
+        using torch.Tensor after = backing.narrow(0, 5, 5);
+        Assert.Equal(0f, before.abs().sum().item<float>());
+        Assert.Equal(0f, after.abs().sum().item<float>());
+        TensorAssert.SameValues(source, rows);
+    }
+
     [Fact]
     public void NonContiguousDestinationIsRefused()
     {
@@ -58,6 +80,17 @@ public class SafeTensorsReadTests
         using var file = SafeTensorsFile.Open(WriteOne(folder, source));
         using torch.Tensor meta = torch.empty([2, 3], device: torch.META);
         ReadFails(file, "w", meta, SafeTensorsRule.DestinationNotOnCpu);
+    }
+
+    [Fact]
+    public void QuantizedDestinationIsRefused()
+    {
+        using var folder = new TempFolder();
+        using torch.Tensor source = torch.ones(4);
+        using var file = SafeTensorsFile.Open(WriteOne(folder, source));
+        using torch.Tensor zeros = torch.zeros(4);
+        using torch.Tensor quantized = torch.quantize_per_tensor(zeros, 0.1, 0, torch.ScalarType.QInt8);
+        ReadFails(file, "w", quantized, SafeTensorsRule.UnsupportedDType);
     }
 
     [Fact]
