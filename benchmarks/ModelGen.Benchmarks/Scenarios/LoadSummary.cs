@@ -27,7 +27,7 @@ internal static class LoadSummary
     public static IReadOnlyList<ScenarioResult> Summarize(string runsFolder)
     {
         var runs = Directory.GetFiles(runsFolder, "*.jsonl").Order(StringComparer.Ordinal)
-            .Select(file => File.ReadLines(file).Where(l => l.TrimStart().StartsWith('{')).Select(l => JsonSerializer.Deserialize<LoadResult>(l)!).OrderBy(r => r.Rank).ToArray())
+            .Select(file => File.ReadLines(file).Select(JsonPart).Where(l => l.Length > 0).Select(l => JsonSerializer.Deserialize<LoadResult>(l)!).OrderBy(r => r.Rank).ToArray())
             .Where(lines => lines.Length > 0)
             .ToArray();
         return runs.GroupBy(r => (r[0].Scenario, r[0].Ranks))
@@ -35,6 +35,9 @@ internal static class LoadSummary
             .Select(g => Merge(g.Key.Scenario, g.Key.Ranks, g.ToArray()))
             .ToArray();
     }
+
+    // A terminal control sequence can precede a line when a launcher hands the program a pseudo-terminal.
+    private static string JsonPart(string line) => line.IndexOf('{', StringComparison.Ordinal) is var start and >= 0 ? line[start..] : "";
 
     private static ScenarioResult Merge(string scenario, int ranks, LoadResult[][] runs)
     {
