@@ -85,22 +85,21 @@ public static class ShardedLoader
 
                 using (torch.no_grad())
                 {
-                    foreach (LoadStep step in plan.Loads)
+                    var transfers = plan.Loads
+                        .Select(step => (Slot: step.Slot, Loaded: true, Item: new TransferItem(step.Shape, step.DType,
+                            t => checkpoint!.ReadInto(step.Entry.Name, t), () => $"reading '{step.Entry.Name}' from {step.Entry.FilePath}")))
+                        .Concat(plan.Inits.Select(step => (Slot: step.Slot, Loaded: false, Item: new TransferItem(step.Shape, step.DType,
+                            t => RunInitializer(step.Slot, t), () => $"initializing '{step.Slot.Key}'"))))
+                        .ToArray();
+                    foreach (var batch in TensorTransfer.Batches(transfers, t => t.Item.ByteCount))
                     {
-                        torch.Tensor tensor = Receive(step.Shape, step.DType, isRoot, t => checkpoint!.ReadInto(step.Entry.Name, t),
-                            () => $"reading '{step.Entry.Name}' from {step.Entry.FilePath}");
-                        Place(step.Slot, tensor);
-                        _loaded.Add(step.Slot.Key);
-                        Report(step.Slot.Key, total, totalBytes);
-                    }
-
-                    foreach (InitStep step in plan.Inits)
-                    {
-                        torch.Tensor tensor = Receive(step.Shape, step.DType, isRoot, t => RunInitializer(step.Slot, t),
-                            () => $"initializing '{step.Slot.Key}'");
-                        Place(step.Slot, tensor);
-                        _initialized.Add(step.Slot.Key);
-                        Report(step.Slot.Key, total, totalBytes);
+                        torch.Tensor[] tensors = TensorTransfer.Run(group, batch.Select(t => t.Item).ToArray(), _modelName);
+                        for (int i = 0; i < batch.Count; i++)
+                        {
+                            Place(batch[i].Slot, ToDevice(tensors[i]));
+                            (batch[i].Loaded ? _loaded : _initialized).Add(batch[i].Slot.Key);
+                            Report(batch[i].Slot.Key, total, totalBytes);
+                        }
                     }
 
                     var byKey = model.GetTensorSlots().ToDictionary(s => s.Key, StringComparer.Ordinal);
@@ -179,33 +178,9 @@ public static class ShardedLoader
             return plan!;
         }
 
-        /// <summary>
-        /// Allocates a fresh CPU tensor; rank 0 fills it; all ranks agree that rank 0 succeeded, then rank 0 broadcasts
-        /// it into the other ranks' fresh tensors. Returns it on the target device.
-        /// </summary>
-        private torch.Tensor Receive(long[] shape, torch.ScalarType dtype, bool isRoot, Action<torch.Tensor> fill, Func<string> what)
+        /// <summary>Moves a received CPU tensor to the target device (a no-op on the CPU).</summary>
+        private torch.Tensor ToDevice(torch.Tensor tensor)
         {
-            torch.Tensor tensor = torch.empty(shape, dtype, torch.CPU);
-            Exception? failure = null;
-            if (isRoot)
-            {
-                try
-                {
-                    fill(tensor);
-                }
-#pragma warning disable CA1031 // Every failure must reach the other ranks; the agreed exception carries it.
-                catch (Exception e)
-#pragma warning restore CA1031
-                {
-                    failure = new InvalidOperationException($"{_modelName}: rank 0 failed {what()}: {e.Message}", e);
-                }
-            }
-            if (group.AgreeOnError(failure) is { } agreed)
-            {
-                tensor.Dispose();
-                throw agreed;
-            }
-            if (group.Size > 1) group.Broadcast(tensor, root: 0);
             if (options.Device.type == DeviceType.CPU) return tensor;
             torch.Tensor moved = tensor.to(options.Device);
             tensor.Dispose();

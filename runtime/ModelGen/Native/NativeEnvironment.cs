@@ -23,13 +23,21 @@ public static partial class NativeEnvironment
     /// <returns><see langword="true"/> when huge pages are requested for this process.</returns>
     public static bool EnableHugePagesByDefault()
     {
-        string? current = GetNative(HugePagesVariable);
-        if (current is null)
-        {
-            SetNative(HugePagesVariable, "1");
-            current = "1";
-        }
-        return current == "1";
+        return SetDefault(HugePagesVariable, "1") == "1";
+    }
+
+    /// <summary>
+    /// Sets <paramref name="name"/> in the C environment (and .NET's copy) unless it is already set: the user's own
+    /// environment always wins. For settings native libraries read once, at their initialization.
+    /// </summary>
+    /// <returns>The value in force afterwards.</returns>
+    public static string SetDefault(string name, string value)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(name);
+        ArgumentNullException.ThrowIfNull(value);
+        if (GetNative(name) is { } existing) return existing;
+        SetNative(name, value);
+        return GetNative(name) ?? value;
     }
 
     /// <summary>Whether libtorch will see huge pages requested in this process's C environment.</summary>
