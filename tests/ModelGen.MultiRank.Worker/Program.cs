@@ -27,6 +27,7 @@ return args[0] switch
     "abort" => AbortScenario.Run(group, report, options),
     "libraries" => LibrariesScenario.Run(group, report),
     "bench" => BenchScenario.Run(group, report, options),
+    "load" => LoadScenario.Run(group, report, options),
     "hang" => HangScenario.Run(group, report),
     "throw" => ThrowScenario.Run(group, report, options),
     "bad-arguments" => BadArgumentsScenario.Run(group, report),

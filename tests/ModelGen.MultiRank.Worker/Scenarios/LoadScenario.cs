@@ -1,0 +1,72 @@
+using System.Security.Cryptography;
+using ModelGen.Distributed;
+using ModelGen.Loading;
+using ModelGen.MultiRank.Worker.Loading;
+using TorchSharp;
+
+namespace ModelGen.MultiRank.Worker.Scenarios;
+
+/// <summary>
+/// Loads a checkpoint into <see cref="RankTestModel"/> on every rank and reports, per key, a digest of the bytes
+/// this rank ended up with, so the test can compare every rank with the file and with each other. Options:
+/// checkpoint=PATH; die=RANK makes that rank exit in the middle of the load.
+/// </summary>
+internal static class LoadScenario
+{
+    public const int LoadFailedExitCode = 4;
+
+    public static int Run(IProcessGroup group, Report report, WorkerOptions options)
+    {
+        string checkpoint = options.Text("checkpoint", "");
+        int dieRank = options.Int("die", -1);
+        var model = MetaConstruction.Build(() => new RankTestModel());
+        var progress = new DieMidway(group.Rank == dieRank);
+        LoadReport loaded;
+        try
+        {
+            loaded = ShardedLoader.Load(model, checkpoint, new LoadOptions { ProcessGroup = group, Progress = progress });
+        }
+        catch (Exception e) when (e is DistributedLoadException or CheckpointMismatchException or LoadIncompleteException)
+        {
+            report.Event("load-failed", ("type", e.GetType().Name), ("message", OneLine(e.Message)));
+            return LoadFailedExitCode;
+        }
+
+        foreach (var (name, tensor) in model.state_dict().OrderBy(p => p.Key, StringComparer.Ordinal))
+            report.Event("tensor", ("key", name), ("sha256", Digest(tensor)), ("device", tensor.device_type));
+        report.Event("loaded",
+            ("keys", loaded.LoadedKeys.Count), ("initialized", string.Join(",", loaded.InitializedKeys)),
+            ("tied", string.Join(",", loaded.TiedKeys)), ("computed", string.Join(",", loaded.ComputedKeys)),
+            ("initCallsOnLoaded", loaded.InitCallsOnLoaded), ("extraInitCalls", RankTestModel.ExtraInitCalls),
+            ("tiedShareStorage", model.HeadWeight.Handle == model.EmbedWeight.Handle || SameData(model.HeadWeight, model.EmbedWeight)),
+            ("parameterBytes", loaded.ParameterBytes));
+        return 0;
+    }
+
+    private static string Digest(torch.Tensor tensor)
+    {
+        using torch.Tensor contiguous = tensor.detach().contiguous();
+        return Convert.ToHexString(SHA256.HashData(contiguous.bytes));
+    }
+
+    private static bool SameData(torch.Tensor a, torch.Tensor b)
+    {
+        using torch.Tensor flatA = a.detach().view(-1).narrow(0, 0, 1);
+        using torch.Tensor flatB = b.detach().view(-1).narrow(0, 0, 1);
+        unsafe
+        {
+            fixed (byte* pa = flatA.bytes, pb = flatB.bytes) return pa == pb;
+        }
+    }
+
+    private static string OneLine(string text) => text.Replace('\n', ' ').Replace('\r', ' ');
+
+    /// <summary>Ends this process half-way through the load, as a crashed rank would.</summary>
+    private sealed class DieMidway(bool die) : IProgress<LoadProgress>
+    {
+        public void Report(LoadProgress value)
+        {
+            if (die && value.TensorsDone * 2 >= value.TensorsTotal) Environment.Exit(9);
+        }
+    }
+}
