@@ -99,6 +99,8 @@ public class MpiCollectiveTests
             Assert.Equal("ArgumentException", e["notContiguous"]);
             Assert.Equal("ArgumentOutOfRangeException", e["negativeLength"]);
         });
+        Assert.All(run.Named("mpi-error"), e =>
+            Assert.Equal(("MPI_Bcast", "1", "MPI_Bcast failed with MPI error 1: MPI_ERR_BUFFER: invalid buffer pointer"), (e["call"], e["code"], e["message"])));
         Assert.Equal(3, run.Named("still-running").Count);
     }
 

@@ -1,4 +1,5 @@
 using ModelGen.Distributed;
+using ModelGen.Distributed.Mpi;
 using TorchSharp;
 
 namespace ModelGen.MultiRank.Worker.Scenarios;
@@ -21,9 +22,27 @@ internal static class BadArgumentsScenario
             ("metaTensor", ErrorOf(() => group.Broadcast(meta))),
             ("notContiguous", ErrorOf(() => group.Broadcast(transposed))),
             ("negativeLength", ErrorOf(() => group.BroadcastNative(1, -1))));
+        // MPI's own errors end the job by default (MPI_ERRORS_ARE_FATAL); a code that does come back is raised
+        // with MPI's description. Code 1 is MPI_ERR_BUFFER.
+        MpiException mpiError = Expect(() => MpiApi.Load().Check(1, "MPI_Bcast"));
+        report.Event("mpi-error", ("call", mpiError.Call), ("code", mpiError.ErrorCode), ("message", mpiError.Message));
+
         group.Barrier();
         report.Event("still-running");
         return 0;
+    }
+
+    private static MpiException Expect(Action action)
+    {
+        try
+        {
+            action();
+        }
+        catch (MpiException e)
+        {
+            return e;
+        }
+        throw new InvalidOperationException("expected an MpiException");
     }
 
     private static string ErrorOf(Action action)
