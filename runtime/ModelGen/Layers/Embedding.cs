@@ -11,7 +11,6 @@ namespace ModelGen.Layers;
 /// </summary>
 public sealed class Embedding : torch.nn.Module<torch.Tensor, torch.Tensor>
 {
-    private Parameter _weight;
 
     /// <summary>Creates the table.</summary>
     /// <param name="numEmbeddings">Number of rows (vocabulary size).</param>
@@ -23,19 +22,20 @@ public sealed class Embedding : torch.nn.Module<torch.Tensor, torch.Tensor>
     {
         ArgumentOutOfRangeException.ThrowIfNegative(numEmbeddings);
         ArgumentOutOfRangeException.ThrowIfNegative(embeddingDim);
-        _weight = new Parameter(torch.empty([numEmbeddings, embeddingDim], dtype, device));
-        DefaultInitNormal(_weight);
-        ConditionallyRegisterParameter("weight", _weight);
+        var weight = new Parameter(torch.empty([numEmbeddings, embeddingDim], dtype, device));
+        DefaultInitNormal(weight);
+        ConditionallyRegisterParameter("weight", weight);
     }
 
     /// <summary>The table, shape [num_embeddings, embedding_dim]. Setting it re-registers the parameter.</summary>
     public Parameter weight
     {
-        get => _weight;
+        // Held only in the module's parameter registry: a Parameter field would be registered a second time,
+        // under the field's own name, by TorchSharp's reflection over fields.
+        get => get_parameter("weight") ?? throw new InvalidOperationException("Embedding has no weight parameter.");
         set
         {
             ArgumentNullException.ThrowIfNull(value);
-            _weight = value;
             ConditionallyRegisterParameter("weight", value);
         }
     }
@@ -44,9 +44,10 @@ public sealed class Embedding : torch.nn.Module<torch.Tensor, torch.Tensor>
     public override torch.Tensor forward(torch.Tensor input)
     {
         ArgumentNullException.ThrowIfNull(input);
-        long[] shape = [.. input.shape, _weight.shape[1]];
+        Parameter weight = this.weight;
+        long[] shape = [.. input.shape, weight.shape[1]];
         using var flat = input.reshape(-1);
-        using var rows = _weight.index_select(0, flat);
+        using var rows = weight.index_select(0, flat);
         return rows.reshape(shape);
     }
 

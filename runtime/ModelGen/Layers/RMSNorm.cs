@@ -12,7 +12,6 @@ namespace ModelGen.Layers;
 public sealed class RMSNorm : torch.nn.Module<torch.Tensor, torch.Tensor>
 {
     private readonly long[] _normalizedShape;
-    private Parameter? _weight;
 
     /// <summary>Creates the layer over the last dimension.</summary>
     /// <param name="normalizedShape">Size of the last dimension.</param>
@@ -40,9 +39,9 @@ public sealed class RMSNorm : torch.nn.Module<torch.Tensor, torch.Tensor>
         Eps = eps;
         if (elementwiseAffine)
         {
-            _weight = new Parameter(torch.empty(_normalizedShape, dtype, device));
-            using (torch.no_grad()) _weight.fill_(1);
-            ConditionallyRegisterParameter("weight", _weight);
+            var weight = new Parameter(torch.empty(_normalizedShape, dtype, device));
+            using (torch.no_grad()) weight.fill_(1);
+            ConditionallyRegisterParameter("weight", weight);
         }
     }
 
@@ -52,12 +51,10 @@ public sealed class RMSNorm : torch.nn.Module<torch.Tensor, torch.Tensor>
     /// <summary>The learnable scale (null without elementwise affine). Setting it re-registers the parameter.</summary>
     public Parameter? weight
     {
-        get => _weight;
-        set
-        {
-            _weight = value;
-            ConditionallyRegisterParameter("weight", value);
-        }
+        // Held only in the module's parameter registry: a Parameter field would be registered a second time,
+        // under the field's own name, by TorchSharp's reflection over fields.
+        get => get_parameter("weight");
+        set => ConditionallyRegisterParameter("weight", value);
     }
 
     /// <inheritdoc />
@@ -71,7 +68,8 @@ public sealed class RMSNorm : torch.nn.Module<torch.Tensor, torch.Tensor>
         double eps = Eps ?? torch.finfo(input.dtype).eps;
         var normalized = x * torch.rsqrt(x.pow(2).mean(dims, keepdim: true) + eps);
         if (upcast) normalized = normalized.to_type(input.dtype);
-        var result = _weight is null ? normalized : normalized * _weight;
+        Parameter? weight = this.weight;
+        var result = weight is null ? normalized : normalized * weight;
         return result.MoveToOuterDisposeScope();
     }
 }

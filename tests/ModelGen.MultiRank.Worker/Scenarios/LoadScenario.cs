@@ -11,11 +11,11 @@ namespace ModelGen.MultiRank.Worker.Scenarios;
 /// this rank ended up with, so the test can compare every rank with the file and with each other. Options:
 /// checkpoint=PATH; die=RANK makes that rank exit in the middle of the load.
 /// </summary>
-internal static class LoadScenario
+public static class LoadScenario
 {
     public const int LoadFailedExitCode = 4;
 
-    public static int Run(IProcessGroup group, Report report, WorkerOptions options)
+    internal static int Run(IProcessGroup group, Report report, WorkerOptions options)
     {
         string checkpoint = options.Text("checkpoint", "");
         int dieRank = options.Int("die", -1);
@@ -29,11 +29,13 @@ internal static class LoadScenario
         catch (Exception e) when (e is DistributedLoadException or CheckpointMismatchException or LoadIncompleteException)
         {
             report.Event("load-failed", ("type", e.GetType().Name), ("message", OneLine(e.Message)));
+            // Every rank has its line out before any rank exits non-zero (mpirun then ends the others).
+            group.Barrier();
             return LoadFailedExitCode;
         }
 
         foreach (var (name, tensor) in model.state_dict().OrderBy(p => p.Key, StringComparer.Ordinal))
-            report.Event("tensor", ("key", name), ("sha256", Digest(tensor)), ("device", tensor.device_type));
+            report.Event("tensor", ("key", name), ("sha256", tensor.device_type == DeviceType.CPU ? Digest(tensor) : "not-on-cpu"), ("device", tensor.device_type));
         report.Event("loaded",
             ("keys", loaded.LoadedKeys.Count), ("initialized", string.Join(",", loaded.InitializedKeys)),
             ("tied", string.Join(",", loaded.TiedKeys)), ("computed", string.Join(",", loaded.ComputedKeys)),

@@ -1,0 +1,112 @@
+using ModelGen.MultiRank.Tests.Launching;
+using ModelGen.MultiRank.Worker.Scenarios;
+using TorchSharp;
+
+namespace ModelGen.MultiRank.Tests.Loading;
+
+/// <summary>
+/// The loader on 3 real MPI ranks: rank 0 reads, the others receive; every rank ends with the file's exact bytes,
+/// the same initialized values, shared tied storage and computed buffers; every failure ends every rank the same way.
+/// </summary>
+public sealed class DistributedLoadTests
+{
+    private static readonly TimeSpan Quickly = TimeSpan.FromSeconds(30);
+
+    [Fact]
+    public async Task EveryRankEndsWithTheFileBytesAndTheSameInitializedValues()
+    {
+        using var checkpoint = new RankTestCheckpoint();
+
+        WorkerRun run = await WorkerLauncher.MpiRunAsync(["load", $"checkpoint={checkpoint.Folder}"]);
+
+        Assert.True(run.ExitCode == 0, run.ToString());
+        var tensors = run.Named("tensor");
+        foreach (int rank in new[] { 0, 1, 2 })
+        {
+            var mine = tensors.Where(e => e.Rank == rank).ToDictionary(e => e["key"], e => e["sha256"]);
+            foreach (var (key, digest) in checkpoint.Digests)
+                Assert.True(mine[key] == digest, $"rank {rank}: '{key}' differs from the file");
+            Assert.Equal(mine["embed.weight"], mine["head.weight"]);
+            Assert.Equal(checkpoint.FrequenciesDigest, mine["frequencies"]);
+        }
+        Assert.All(tensors, e => Assert.Equal("CPU", e["device"]));
+        // The projection the checkpoint lacks: initialized once (on rank 0) and identical everywhere.
+        Assert.Single(tensors.Where(e => e["key"] == "extra.weight").Select(e => e["sha256"]).Distinct());
+
+        var loaded = run.Named("loaded");
+        Assert.Equal([0, 1, 2], loaded.Select(e => e.Rank).Order());
+        Assert.All(loaded, e =>
+        {
+            Assert.Equal(checkpoint.Digests.Count.ToString(System.Globalization.CultureInfo.InvariantCulture), e["keys"]);
+            Assert.Equal("extra.weight", e["initialized"]);
+            Assert.Equal("head.weight", e["tied"]);
+            Assert.Equal("frequencies", e["computed"]);
+            Assert.Equal("0", e["initCallsOnLoaded"]);
+            Assert.Equal("True", e["tiedShareStorage"]);
+            Assert.Equal(e.Rank == 0 ? "1" : "0", e["extraInitCalls"]);
+        });
+    }
+
+    [Fact]
+    public async Task ATruncatedShardEndsEveryRankWithTheSameError()
+    {
+        using var checkpoint = new RankTestCheckpoint();
+        string shard = checkpoint.Written.ShardPaths[^1];
+        byte[] bytes = File.ReadAllBytes(shard);
+        File.WriteAllBytes(shard, bytes[..^16]);
+
+        WorkerRun run = await WorkerLauncher.MpiRunAsync(["load", $"checkpoint={checkpoint.Folder}"]);
+
+        AssertSameFailureOnEveryRank(run, "DistributedLoadException", Path.GetFileName(shard));
+    }
+
+    [Fact]
+    public async Task AMissingShardFileEndsEveryRankWithTheSameError()
+    {
+        using var checkpoint = new RankTestCheckpoint();
+        string shard = checkpoint.Written.ShardPaths[1];
+        File.Delete(shard);
+
+        WorkerRun run = await WorkerLauncher.MpiRunAsync(["load", $"checkpoint={checkpoint.Folder}"]);
+
+        AssertSameFailureOnEveryRank(run, "DistributedLoadException", Path.GetFileName(shard));
+    }
+
+    [Fact]
+    public async Task AShapeMismatchIsTheSameTypedErrorOnEveryRankBeforeAnythingMoves()
+    {
+        using var checkpoint = new RankTestCheckpoint((key, tensor) =>
+            key == "blocks.1.up.weight" ? torch.zeros(7, 5) : tensor.detach());
+
+        WorkerRun run = await WorkerLauncher.MpiRunAsync(["load", $"checkpoint={checkpoint.Folder}"]);
+
+        AssertSameFailureOnEveryRank(run, "CheckpointMismatchException", "'blocks.1.up.weight'");
+        Assert.Contains("[7, 5]", run.Named("load-failed")[0]["message"]);
+    }
+
+    [Fact]
+    public async Task ARankThatDiesMidLoadEndsTheJobWithinSeconds()
+    {
+        using var checkpoint = new RankTestCheckpoint();
+
+        WorkerRun run = await WorkerLauncher.MpiRunAsync(["load", $"checkpoint={checkpoint.Folder}", "die=1"]);
+
+        Assert.False(run.TimedOut, run.ToString());
+        Assert.True(run.Elapsed < Quickly, run.ToString());
+        Assert.NotEqual(0, run.ExitCode);
+        Assert.Empty(run.Named("loaded"));
+    }
+
+    private static void AssertSameFailureOnEveryRank(WorkerRun run, string type, string mentioned)
+    {
+        Assert.False(run.TimedOut, run.ToString());
+        Assert.True(run.Elapsed < Quickly, run.ToString());
+        Assert.Equal(LoadScenario.LoadFailedExitCode, run.ExitCode);
+        var failed = run.Named("load-failed");
+        Assert.Equal([0, 1, 2], failed.Select(e => e.Rank).Order());
+        Assert.All(failed, e => Assert.Equal(type, e["type"]));
+        string message = Assert.Single(failed.Select(e => e["message"]).Distinct());
+        Assert.Contains(mentioned, message);
+        Assert.Empty(run.Named("loaded"));
+    }
+}

@@ -1,0 +1,52 @@
+using System.Security.Cryptography;
+using ModelGen.MultiRank.Worker.Loading;
+using ModelGen.SafeTensors;
+using TorchSharp;
+
+namespace ModelGen.MultiRank.Tests.Loading;
+
+/// <summary>
+/// A sharded checkpoint for <see cref="RankTestModel"/> written from a model built on the CPU, without the keys the
+/// loader must not read: the tied head, the computed buffer, and the projection left out on purpose.
+/// </summary>
+internal sealed class RankTestCheckpoint : IDisposable
+{
+    public static readonly string[] LeftOut = ["extra.weight", "head.weight", "frequencies"];
+
+    public RankTestCheckpoint(Func<string, torch.Tensor, torch.Tensor>? alter = null)
+    {
+        Directory.CreateDirectory(Folder);
+        torch.manual_seed(7);
+        using var model = new RankTestModel();
+        var tensors = model.state_dict()
+            .Where(p => !LeftOut.Contains(p.Key))
+            .OrderBy(p => p.Key, StringComparer.Ordinal)
+            .Select(p => new KeyValuePair<string, torch.Tensor>(p.Key, alter?.Invoke(p.Key, p.Value) ?? p.Value.detach()))
+            .ToList();
+        Written = SafeTensorsShardedWriter.Write(Folder, tensors, maxShardBytes: 16 << 10);
+        Digests = tensors.ToDictionary(p => p.Key, p => Digest(p.Value), StringComparer.Ordinal);
+        using torch.Tensor frequencies = model.ComputeFrequencies(torch.CPU);
+        FrequenciesDigest = Digest(frequencies);
+    }
+
+    public string Folder { get; } = Path.Combine(Path.GetTempPath(), "modelgen-rank-load-" + Guid.NewGuid().ToString("N"));
+
+    public SafeTensorsShardedWriteResult Written { get; }
+
+    /// <summary>SHA-256 of every written tensor's bytes, by key.</summary>
+    public IReadOnlyDictionary<string, string> Digests { get; }
+
+    public string FrequenciesDigest { get; }
+
+    public static string Digest(torch.Tensor tensor)
+    {
+        using torch.Tensor contiguous = tensor.detach().contiguous();
+        return Convert.ToHexString(SHA256.HashData(contiguous.bytes));
+    }
+
+    public void Dispose()
+    {
+        try { Directory.Delete(Folder, recursive: true); }
+        catch (IOException) { }
+    }
+}
