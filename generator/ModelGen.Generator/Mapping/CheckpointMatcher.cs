@@ -35,10 +35,12 @@ internal static class CheckpointMatcher
         var anchorSeen = new Dictionary<string, HashSet<string>>(StringComparer.Ordinal);
         var unmapped = new Dictionary<string, List<ManifestEntry>>(StringComparer.Ordinal);
         var unmappedOrder = new List<string>();
+        // Per entry, the tuple sets of its enclosing lists with their depths, looked up once instead of per key.
+        var anchorsOf = new (HashSet<string> Tuples, int Depth)[entries.Length][];
 
         foreach (ManifestEntry key in manifest.Entries)
         {
-            string shape = Shape(key.Key, out List<string> indices);
+            string shape = Shape(key.Key, out string tuple);
             int index = byShape.TryGetValue(shape, out int found) ? found : MatchWildcard(key.Key, entries, wildcard);
             if (index < 0)
             {
@@ -52,13 +54,11 @@ internal static class CheckpointMatcher
                 continue;
             }
             if (entries[index].Pattern != shape) continue; // Dict members: presence only.
-            (seen[index] ??= new HashSet<string>(StringComparer.Ordinal)).Add(string.Join(",", indices));
-            foreach (ListAnchor anchor in entries[index].Lists)
+            (seen[index] ??= new HashSet<string>(StringComparer.Ordinal)).Add(tuple);
+            var anchors = anchorsOf[index] ??= AnchorsOf(entries[index], anchorSeen);
+            foreach (var (tuples, depth) in anchors)
             {
-                int depth = Depth(anchor.Prefix);
-                if (!anchorSeen.TryGetValue(anchor.Prefix, out HashSet<string>? tuples))
-                    anchorSeen[anchor.Prefix] = tuples = new HashSet<string>(StringComparer.Ordinal);
-                tuples.Add(string.Join(",", indices.Take(depth)));
+                tuples.Add(Prefix(tuple, depth));
             }
         }
         var wildcardSeen = new HashSet<int>();
@@ -179,32 +179,64 @@ internal static class CheckpointMatcher
             }
         }
         if (best is null || bestDistance > Math.Max(3, shape.Length / 4)) return null;
-        Shape(key, out List<string> indices);
-        return CountIndices(best) == indices.Count ? Substitute(best, indices.ToArray()) : best;
+        Shape(key, out string tuple);
+        string[] indices = tuple.Length == 0 ? Array.Empty<string>() : tuple.Split(',');
+        return CountIndices(best) == indices.Length ? Substitute(best, indices) : best;
     }
 
-    /// <summary>The key with every all-digit segment replaced by <c>{i}</c>; the digits are returned in order.</summary>
-    internal static string Shape(string key, out List<string> indices)
+    /// <summary>
+    /// The key with every all-digit segment replaced by <c>{i}</c>; <paramref name="tuple"/> receives the digit
+    /// segments in order, joined by commas (empty when there are none).
+    /// </summary>
+    internal static string Shape(string key, out string tuple)
     {
-        indices = new List<string>();
-        var builder = new StringBuilder(key.Length + 8);
-        int start = 0;
+        StringBuilder? shape = null;
+        StringBuilder? indices = null;
+        int start = 0, copied = 0;
         while (start <= key.Length)
         {
             int end = key.IndexOf('.', start);
             if (end < 0) end = key.Length;
             bool digits = end > start;
             for (int i = start; i < end && digits; i++) digits = key[i] >= '0' && key[i] <= '9';
-            if (start > 0) builder.Append('.');
             if (digits)
             {
-                indices.Add(key.Substring(start, end - start));
-                builder.Append(KeyTableBuilder.ListIndex);
+                shape ??= new StringBuilder(key.Length + 8);
+                shape.Append(key, copied, start - copied).Append(KeyTableBuilder.ListIndex);
+                copied = end;
+                indices ??= new StringBuilder(8);
+                if (indices.Length > 0) indices.Append(',');
+                indices.Append(key, start, end - start);
             }
-            else builder.Append(key, start, end - start);
             start = end + 1;
         }
-        return builder.ToString();
+        tuple = indices?.ToString() ?? "";
+        return shape is null ? key : shape.Append(key, copied, key.Length - copied).ToString();
+    }
+
+    private static (HashSet<string>, int)[] AnchorsOf(KeyEntry entry, Dictionary<string, HashSet<string>> anchorSeen)
+    {
+        var result = new (HashSet<string>, int)[entry.Lists.Count];
+        for (int i = 0; i < result.Length; i++)
+        {
+            string prefix = entry.Lists[i].Prefix;
+            if (!anchorSeen.TryGetValue(prefix, out HashSet<string>? tuples))
+                anchorSeen[prefix] = tuples = new HashSet<string>(StringComparer.Ordinal);
+            result[i] = (tuples, Depth(prefix));
+        }
+        return result;
+    }
+
+    /// <summary>The first <paramref name="depth"/> indices of a comma-joined tuple.</summary>
+    private static string Prefix(string tuple, int depth)
+    {
+        int position = -1;
+        for (int i = 0; i < depth; i++)
+        {
+            position = tuple.IndexOf(',', position + 1);
+            if (position < 0) return tuple;
+        }
+        return tuple.Substring(0, position);
     }
 
     private static int MatchWildcard(string key, IReadOnlyList<KeyEntry> entries, List<int> candidates)
