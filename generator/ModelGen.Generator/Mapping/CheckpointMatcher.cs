@@ -40,8 +40,14 @@ internal static class CheckpointMatcher
 
         foreach (ManifestEntry key in manifest.Entries)
         {
-            string shape = Shape(key.Key, out string tuple);
-            int index = byShape.TryGetValue(shape, out int found) ? found : MatchWildcard(key.Key, entries, wildcard);
+            // A key equal to a pattern (no list index, or a literal digit segment such as a ComponentName "0")
+            // matches as is; otherwise its digit segments are list indices.
+            string shape = key.Key, tuple = "";
+            if (!byShape.TryGetValue(shape, out int index))
+            {
+                shape = Shape(key.Key, out tuple);
+                index = byShape.TryGetValue(shape, out int found) ? found : MatchWildcard(key.Key, entries, wildcard);
+            }
             if (index < 0)
             {
                 if (table.IgnoredKeys.Any(glob => KeyGlob.IsMatch(glob, key.Key))) continue;

@@ -223,6 +223,15 @@ public sealed class DiagnosticTests
     }
 
     [Fact]
+    public void A_literal_digit_segment_matches_as_is()
+    {
+        string source = Model("    [TorchSharp.Utils.ComponentName(Name = \"0\")]\n    private Linear first = nn.Linear(2, 2, hasBias: false);");
+        var result = GeneratorHarness.Run(source, [new TestManifest("/ckpt/m.manifest", "0.weight F32 [2,2]\n", "Demo.M")]);
+
+        Assert.Empty(result.Reported);
+    }
+
+    [Fact]
     public void MG0006_ignored_keys_are_not_reported()
     {
         string source = Model("    private Linear proj = nn.Linear(2, 2);", attributes: "[IgnoreCheckpointKeys(\"**.inv_freq\")]");
