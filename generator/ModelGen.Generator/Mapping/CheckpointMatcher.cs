@@ -77,26 +77,13 @@ internal static class CheckpointMatcher
 
         foreach (string shape in unmappedOrder)
         {
-            List<ManifestEntry> group = unmapped[shape];
-            ManifestEntry first = group[0];
-            string more = group.Count > 1 ? $" (and {group.Count - 1} more like '{shape}')" : "";
-            string? suggestion = Suggest(first.Key, shape, entries);
-            result.Add(Create(Descriptors.UnmappedCheckpointKey, At(manifest.Path, first), strict,
-                first.Key, more, table.ModelName, suggestion is null ? "" : $"; did you mean '{suggestion}'?"));
+            result.Add(Unmapped(table, manifest.Path, shape, unmapped[shape], strict));
         }
-
         for (int i = 0; i < entries.Length; i++)
         {
-            KeyEntry entry = entries[i];
-            if (entry.Optional || entry.TiedTo is not null || entry.Computed) continue;
-            string kind = entry.Kind == SlotKind.Parameter ? "parameter" : "buffer";
-            string? detail = MissingDetail(entry, seen[i], anchorSeen, wildcardSeen.Contains(i));
-            if (detail is null) continue;
-            result.Add(entry.InitDescription is null
-                ? Create(Descriptors.MissingWithoutInitializer, entry.Location, strict, entry.Pattern, kind, detail)
-                : Create(Descriptors.MissingFromCheckpoint, entry.Location, strict, entry.Pattern, kind, detail, entry.InitDescription));
+            DiagnosticInfo? missing = Missing(entries[i], seen[i], anchorSeen, wildcardSeen.Contains(i), strict);
+            if (missing is not null) result.Add(missing);
         }
-
         foreach (ListAnchor anchor in entries.SelectMany(e => e.Lists).GroupBy(a => a.Prefix, StringComparer.Ordinal).Select(g => g.First()))
         {
             string? problem = RangeProblem(anchor, anchorSeen);
@@ -106,6 +93,28 @@ internal static class CheckpointMatcher
             }
         }
         return result;
+    }
+
+    /// <summary>MG0006 for a group of unmapped keys of one shape, at the first key's manifest line.</summary>
+    private static DiagnosticInfo Unmapped(KeyTable table, string path, string shape, List<ManifestEntry> group, bool strict)
+    {
+        ManifestEntry first = group[0];
+        string more = group.Count > 1 ? $" (and {group.Count - 1} more like '{shape}')" : "";
+        string? suggestion = Suggest(first.Key, shape, table.Entries.Items);
+        return Create(Descriptors.UnmappedCheckpointKey, At(path, first), strict,
+            first.Key, more, table.ModelName, suggestion is null ? "" : $"; did you mean '{suggestion}'?");
+    }
+
+    /// <summary>MG0007 (or MG0013 without initializer) when the checkpoint lacks some or all instances of an entry.</summary>
+    private static DiagnosticInfo? Missing(KeyEntry entry, HashSet<string>? seen, Dictionary<string, HashSet<string>> anchorSeen, bool wildcardSeen, bool strict)
+    {
+        if (entry.Optional || entry.TiedTo is not null || entry.Computed) return null;
+        string? detail = MissingDetail(entry, seen, anchorSeen, wildcardSeen);
+        if (detail is null) return null;
+        string kind = entry.Kind == SlotKind.Parameter ? "parameter" : "buffer";
+        return entry.InitDescription is null
+            ? Create(Descriptors.MissingWithoutInitializer, entry.Location, strict, entry.Pattern, kind, detail)
+            : Create(Descriptors.MissingFromCheckpoint, entry.Location, strict, entry.Pattern, kind, detail, entry.InitDescription);
     }
 
     /// <summary>Null when the checkpoint provides every instance of the entry; otherwise a phrase describing what is missing.</summary>

@@ -230,7 +230,7 @@ internal sealed class ModelParser
             }
             tensors.Add(new TensorSpec(t.Name, t.Kind, t.Name, initCode, initDescription, presence, attributes.TiedToFor(t.Name), null));
         }
-        attributes.ReportUnknownParameters(this, location, display, tensors.Select(t => t.Name));
+        attributes.Validate(this, location, display, tensors.Select(t => t.Name));
         return new LayerSpec(FullName(type), template.DisplayName, tensors.ToEquatableArray());
     }
 
@@ -256,7 +256,7 @@ internal sealed class ModelParser
             Report(Descriptors.AttributeMisuse, location, $"[ComputedBuffer] on '{display}' needs a Tensor (buffer) field, not a Parameter");
             compute = null;
         }
-        attributes.ReportUnknownParameters(this, location, display, new[] { "" });
+        attributes.Validate(this, location, display, new[] { "" });
         return new TensorSpec(key, kind, field.Name, initCode, initDescription, Presence.Always, tied, compute);
     }
 
@@ -306,8 +306,8 @@ internal sealed class ModelParser
             return null;
         }
 
-        /// <summary>Reports [TiedTo]/[Initializer] that named a parameter the layer does not have (or none on a layer field).</summary>
-        public void ReportUnknownParameters(ModelParser parser, LocationInfo? location, string display, IEnumerable<string> known)
+        /// <summary>Reports [TiedTo]/[Initializer] naming a tensor this field does not hold, and checks the signatures of the named methods.</summary>
+        public void Validate(ModelParser parser, LocationInfo? location, string display, IEnumerable<string> known)
         {
             foreach (var t in _tied.Where(t => !_used.Contains(t.Data)))
             {
