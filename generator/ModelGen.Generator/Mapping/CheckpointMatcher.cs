@@ -35,11 +35,19 @@ internal static class CheckpointMatcher
         var anchorSeen = new Dictionary<string, HashSet<string>>(StringComparer.Ordinal);
         var unmapped = new Dictionary<string, List<ManifestEntry>>(StringComparer.Ordinal);
         var unmappedOrder = new List<string>();
+        // Per entry, the tuple sets of its enclosing lists with their depths, looked up once instead of per key.
+        var anchorsOf = new (HashSet<string> Tuples, int Depth)[entries.Length][];
 
         foreach (ManifestEntry key in manifest.Entries)
         {
-            string shape = Shape(key.Key, out List<string> indices);
-            int index = byShape.TryGetValue(shape, out int found) ? found : MatchWildcard(key.Key, entries, wildcard);
+            // A key equal to a pattern (no list index, or a literal digit segment such as a ComponentName "0")
+            // matches as is; otherwise its digit segments are list indices.
+            string shape = key.Key, tuple = "";
+            if (!byShape.TryGetValue(shape, out int index))
+            {
+                shape = Shape(key.Key, out tuple);
+                index = byShape.TryGetValue(shape, out int found) ? found : MatchWildcard(key.Key, entries, wildcard);
+            }
             if (index < 0)
             {
                 if (table.IgnoredKeys.Any(glob => KeyGlob.IsMatch(glob, key.Key))) continue;
@@ -52,13 +60,11 @@ internal static class CheckpointMatcher
                 continue;
             }
             if (entries[index].Pattern != shape) continue; // Dict members: presence only.
-            (seen[index] ??= new HashSet<string>(StringComparer.Ordinal)).Add(string.Join(",", indices));
-            foreach (ListAnchor anchor in entries[index].Lists)
+            (seen[index] ??= new HashSet<string>(StringComparer.Ordinal)).Add(tuple);
+            var anchors = anchorsOf[index] ??= AnchorsOf(entries[index], anchorSeen);
+            foreach (var (tuples, depth) in anchors)
             {
-                int depth = Depth(anchor.Prefix);
-                if (!anchorSeen.TryGetValue(anchor.Prefix, out HashSet<string>? tuples))
-                    anchorSeen[anchor.Prefix] = tuples = new HashSet<string>(StringComparer.Ordinal);
-                tuples.Add(string.Join(",", indices.Take(depth)));
+                tuples.Add(Prefix(tuple, depth));
             }
         }
         var wildcardSeen = new HashSet<int>();
@@ -71,26 +77,13 @@ internal static class CheckpointMatcher
 
         foreach (string shape in unmappedOrder)
         {
-            List<ManifestEntry> group = unmapped[shape];
-            ManifestEntry first = group[0];
-            string more = group.Count > 1 ? $" (and {group.Count - 1} more like '{shape}')" : "";
-            string? suggestion = Suggest(first.Key, shape, entries);
-            result.Add(Create(Descriptors.UnmappedCheckpointKey, At(manifest.Path, first), strict,
-                first.Key, more, table.ModelName, suggestion is null ? "" : $"; did you mean '{suggestion}'?"));
+            result.Add(Unmapped(table, manifest.Path, shape, unmapped[shape], strict));
         }
-
         for (int i = 0; i < entries.Length; i++)
         {
-            KeyEntry entry = entries[i];
-            if (entry.Optional || entry.TiedTo is not null || entry.Computed) continue;
-            string kind = entry.Kind == SlotKind.Parameter ? "parameter" : "buffer";
-            string? detail = MissingDetail(entry, seen[i], anchorSeen, wildcardSeen.Contains(i));
-            if (detail is null) continue;
-            result.Add(entry.InitDescription is null
-                ? Create(Descriptors.MissingWithoutInitializer, entry.Location, strict, entry.Pattern, kind, detail)
-                : Create(Descriptors.MissingFromCheckpoint, entry.Location, strict, entry.Pattern, kind, detail, entry.InitDescription));
+            DiagnosticInfo? missing = Missing(entries[i], seen[i], anchorSeen, wildcardSeen.Contains(i), strict);
+            if (missing is not null) result.Add(missing);
         }
-
         foreach (ListAnchor anchor in entries.SelectMany(e => e.Lists).GroupBy(a => a.Prefix, StringComparer.Ordinal).Select(g => g.First()))
         {
             string? problem = RangeProblem(anchor, anchorSeen);
@@ -100,6 +93,28 @@ internal static class CheckpointMatcher
             }
         }
         return result;
+    }
+
+    /// <summary>MG0006 for a group of unmapped keys of one shape, at the first key's manifest line.</summary>
+    private static DiagnosticInfo Unmapped(KeyTable table, string path, string shape, List<ManifestEntry> group, bool strict)
+    {
+        ManifestEntry first = group[0];
+        string more = group.Count > 1 ? $" (and {group.Count - 1} more like '{shape}')" : "";
+        string? suggestion = Suggest(first.Key, shape, table.Entries.Items);
+        return Create(Descriptors.UnmappedCheckpointKey, At(path, first), strict,
+            first.Key, more, table.ModelName, suggestion is null ? "" : $"; did you mean '{suggestion}'?");
+    }
+
+    /// <summary>MG0007 (or MG0013 without initializer) when the checkpoint lacks some or all instances of an entry.</summary>
+    private static DiagnosticInfo? Missing(KeyEntry entry, HashSet<string>? seen, Dictionary<string, HashSet<string>> anchorSeen, bool wildcardSeen, bool strict)
+    {
+        if (entry.Optional || entry.TiedTo is not null || entry.Computed) return null;
+        string? detail = MissingDetail(entry, seen, anchorSeen, wildcardSeen);
+        if (detail is null) return null;
+        string kind = entry.Kind == SlotKind.Parameter ? "parameter" : "buffer";
+        return entry.InitDescription is null
+            ? Create(Descriptors.MissingWithoutInitializer, entry.Location, strict, entry.Pattern, kind, detail)
+            : Create(Descriptors.MissingFromCheckpoint, entry.Location, strict, entry.Pattern, kind, detail, entry.InitDescription);
     }
 
     /// <summary>Null when the checkpoint provides every instance of the entry; otherwise a phrase describing what is missing.</summary>
@@ -179,32 +194,64 @@ internal static class CheckpointMatcher
             }
         }
         if (best is null || bestDistance > Math.Max(3, shape.Length / 4)) return null;
-        Shape(key, out List<string> indices);
-        return CountIndices(best) == indices.Count ? Substitute(best, indices.ToArray()) : best;
+        Shape(key, out string tuple);
+        string[] indices = tuple.Length == 0 ? Array.Empty<string>() : tuple.Split(',');
+        return CountIndices(best) == indices.Length ? Substitute(best, indices) : best;
     }
 
-    /// <summary>The key with every all-digit segment replaced by <c>{i}</c>; the digits are returned in order.</summary>
-    internal static string Shape(string key, out List<string> indices)
+    /// <summary>
+    /// The key with every all-digit segment replaced by <c>{i}</c>; <paramref name="tuple"/> receives the digit
+    /// segments in order, joined by commas (empty when there are none).
+    /// </summary>
+    internal static string Shape(string key, out string tuple)
     {
-        indices = new List<string>();
-        var builder = new StringBuilder(key.Length + 8);
-        int start = 0;
+        StringBuilder? shape = null;
+        StringBuilder? indices = null;
+        int start = 0, copied = 0;
         while (start <= key.Length)
         {
             int end = key.IndexOf('.', start);
             if (end < 0) end = key.Length;
             bool digits = end > start;
             for (int i = start; i < end && digits; i++) digits = key[i] >= '0' && key[i] <= '9';
-            if (start > 0) builder.Append('.');
             if (digits)
             {
-                indices.Add(key.Substring(start, end - start));
-                builder.Append(KeyTableBuilder.ListIndex);
+                shape ??= new StringBuilder(key.Length + 8);
+                shape.Append(key, copied, start - copied).Append(KeyTableBuilder.ListIndex);
+                copied = end;
+                indices ??= new StringBuilder(8);
+                if (indices.Length > 0) indices.Append(',');
+                indices.Append(key, start, end - start);
             }
-            else builder.Append(key, start, end - start);
             start = end + 1;
         }
-        return builder.ToString();
+        tuple = indices?.ToString() ?? "";
+        return shape is null ? key : shape.Append(key, copied, key.Length - copied).ToString();
+    }
+
+    private static (HashSet<string>, int)[] AnchorsOf(KeyEntry entry, Dictionary<string, HashSet<string>> anchorSeen)
+    {
+        var result = new (HashSet<string>, int)[entry.Lists.Count];
+        for (int i = 0; i < result.Length; i++)
+        {
+            string prefix = entry.Lists[i].Prefix;
+            if (!anchorSeen.TryGetValue(prefix, out HashSet<string>? tuples))
+                anchorSeen[prefix] = tuples = new HashSet<string>(StringComparer.Ordinal);
+            result[i] = (tuples, Depth(prefix));
+        }
+        return result;
+    }
+
+    /// <summary>The first <paramref name="depth"/> indices of a comma-joined tuple.</summary>
+    private static string Prefix(string tuple, int depth)
+    {
+        int position = -1;
+        for (int i = 0; i < depth; i++)
+        {
+            position = tuple.IndexOf(',', position + 1);
+            if (position < 0) return tuple;
+        }
+        return tuple.Substring(0, position);
     }
 
     private static int MatchWildcard(string key, IReadOnlyList<KeyEntry> entries, List<int> candidates)

@@ -40,6 +40,13 @@ internal static class KeyTableBuilder
             {
                 string memberName = type.Name + "." + member.FieldName;
                 string path = prefix + member.Key;
+                if (member.ModuleType is not null && stack.Contains(member.ModuleType))
+                {
+                    // A module that contains its own type has no finite key table.
+                    diagnostics.Add(DiagnosticInfo.Create(Descriptors.OpaqueModule, member.Location, memberName,
+                        member.ModuleType.Substring("global::".Length), "it contains a module of its own type, so its keys have no end"));
+                    continue;
+                }
                 switch (member.Kind)
                 {
                     case MemberKind.Parameter:

@@ -1,6 +1,7 @@
 using System.Collections.Generic;
 using System.Linq;
 using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 
 namespace ModelGen.Generator.Parsing;
@@ -12,43 +13,33 @@ namespace ModelGen.Generator.Parsing;
 /// </summary>
 internal sealed class LayerArguments
 {
-    private readonly List<(IMethodSymbol Method, ArgumentListSyntax? Arguments, SemanticModel Model)> _creations = new();
+    private readonly List<Creation> _creations = new();
+    private readonly SemanticModels _models;
 
-    private LayerArguments(bool complete) => Complete = complete;
+    private LayerArguments(SemanticModels models)
+    {
+        _models = models;
+        Complete = true;
+    }
 
     /// <summary>False when the field is created somewhere the generator does not look, so presence stays a run-time question.</summary>
     public bool Complete { get; private set; }
 
-    public static LayerArguments Find(IFieldSymbol field, Compilation compilation)
+    public static LayerArguments Find(IFieldSymbol field, SemanticModels models)
     {
-        var result = new LayerArguments(complete: true);
+        var result = new LayerArguments(models);
         foreach (SyntaxReference reference in field.DeclaringSyntaxReferences)
         {
             if (reference.GetSyntax() is VariableDeclaratorSyntax { Initializer: { } initializer })
             {
-                result.Add(initializer.Value, compilation.GetSemanticModel(initializer.SyntaxTree));
+                result.Add(initializer.Value);
             }
         }
-        foreach (IMethodSymbol constructor in field.ContainingType.InstanceConstructors)
+        foreach (AssignmentExpressionSyntax assignment in models.ConstructorAssignments(field.ContainingType, field.Name))
         {
-            foreach (SyntaxReference reference in constructor.DeclaringSyntaxReferences)
-            {
-                SyntaxNode body = reference.GetSyntax();
-                SemanticModel? model = null;
-                foreach (AssignmentExpressionSyntax assignment in body.DescendantNodes().OfType<AssignmentExpressionSyntax>())
-                {
-                    string? name = assignment.Left switch
-                    {
-                        IdentifierNameSyntax id => id.Identifier.ValueText,
-                        MemberAccessExpressionSyntax { Expression: ThisExpressionSyntax, Name: var n } => n.Identifier.ValueText,
-                        _ => null,
-                    };
-                    if (name != field.Name) continue;
-                    model ??= compilation.GetSemanticModel(body.SyntaxTree);
-                    if (!SymbolEqualityComparer.Default.Equals(model.GetSymbolInfo(assignment.Left).Symbol, field)) continue;
-                    result.Add(assignment.Right, model);
-                }
-            }
+            SemanticModel model = models.For(assignment.SyntaxTree);
+            if (!SymbolEqualityComparer.Default.Equals(model.GetSymbolInfo(assignment.Left).Symbol, field)) continue;
+            result.Add(assignment.Right);
         }
         if (result._creations.Count == 0) result.Complete = false;
         return result;
@@ -60,12 +51,12 @@ internal sealed class LayerArguments
         if (enabledBy.Count == 0) return Presence.Always;
         if (!Complete) return Presence.Runtime;
         bool anyOn = false, anyOff = false;
-        foreach (var creation in _creations)
+        foreach (Creation creation in _creations)
         {
             bool? on = true;
             foreach (string parameter in enabledBy)
             {
-                bool? value = ValueOf(creation.Method, creation.Arguments, creation.Model, parameter);
+                bool? value = NamedLiteral(creation.Arguments, parameter) ?? ValueOf(creation, parameter);
                 if (value == false) { on = false; break; }
                 if (value is null) on = null;
             }
@@ -75,7 +66,7 @@ internal sealed class LayerArguments
         return anyOn && anyOff ? Presence.Runtime : anyOn ? Presence.Always : Presence.Never;
     }
 
-    private void Add(ExpressionSyntax expression, SemanticModel model)
+    private void Add(ExpressionSyntax expression)
     {
         while (true)
         {
@@ -87,21 +78,60 @@ internal sealed class LayerArguments
             }
             break;
         }
-        ArgumentListSyntax? arguments = expression switch
+        switch (expression)
         {
-            InvocationExpressionSyntax invocation => invocation.ArgumentList,
-            BaseObjectCreationExpressionSyntax creation => creation.ArgumentList,
-            _ => null,
-        };
-        if (model.GetSymbolInfo(expression).Symbol is IMethodSymbol method && (arguments is not null || expression is BaseObjectCreationExpressionSyntax))
-        {
-            _creations.Add((method, arguments, model));
+            case InvocationExpressionSyntax invocation: _creations.Add(new Creation(expression, invocation.ArgumentList)); break;
+            case BaseObjectCreationExpressionSyntax creation: _creations.Add(new Creation(expression, creation.ArgumentList)); break;
+            // Created by something the generator cannot evaluate (a helper's result, a conditional, ...).
+            default: Complete = false; break;
         }
-        else
+    }
+
+    /// <summary>
+    /// <c>name: true</c>/<c>name: false</c> written as a literal decides without binding: binding is the costly part
+    /// of parsing, and the parse step runs again after every edit.
+    /// </summary>
+    private static bool? NamedLiteral(ArgumentListSyntax? arguments, string parameterName)
+    {
+        if (arguments is null) return null;
+        foreach (ArgumentSyntax argument in arguments.Arguments)
         {
-            // Created by something the generator cannot evaluate (a helper method's result, a conditional, ...).
-            Complete = false;
+            if (argument.NameColon?.Name.Identifier.ValueText != parameterName) continue;
+            return argument.Expression.Kind() switch
+            {
+                SyntaxKind.TrueLiteralExpression => true,
+                SyntaxKind.FalseLiteralExpression => false,
+                _ => null,
+            };
         }
+        return null;
+    }
+
+    private bool? ValueOf(Creation creation, string parameterName)
+    {
+        if (creation.Method is null)
+        {
+            SemanticModel model = _models.For(creation.Expression.SyntaxTree);
+            creation.Model = model;
+            creation.Method = model.GetSymbolInfo(creation.Expression).Symbol as IMethodSymbol;
+            if (creation.Method is null) return null;
+        }
+        return ValueOf(creation.Method, creation.Arguments, creation.Model!, parameterName);
+    }
+
+    /// <summary>One place the field is created; the invoked method is resolved only when a value needs it.</summary>
+    private sealed class Creation
+    {
+        public Creation(ExpressionSyntax expression, ArgumentListSyntax? arguments)
+        {
+            Expression = expression;
+            Arguments = arguments;
+        }
+
+        public ExpressionSyntax Expression { get; }
+        public ArgumentListSyntax? Arguments { get; }
+        public IMethodSymbol? Method { get; set; }
+        public SemanticModel? Model { get; set; }
     }
 
     private static bool? ValueOf(IMethodSymbol method, ArgumentListSyntax? arguments, SemanticModel model, string parameterName)

@@ -14,32 +14,30 @@ namespace ModelGen.Generator.Parsing;
 /// </summary>
 internal sealed class ModelParser
 {
-    private readonly Compilation _compilation;
-    private readonly WellKnownTypes _types;
+    private readonly SemanticModels _models;
     private readonly CancellationToken _cancellation;
     private readonly List<DiagnosticInfo> _diagnostics = new();
     private readonly Dictionary<string, ModuleTypeSpec> _moduleTypes = new(System.StringComparer.Ordinal);
     private readonly Queue<INamedTypeSymbol> _pending = new();
     private readonly HashSet<string> _queued = new(System.StringComparer.Ordinal);
 
-    private ModelParser(Compilation compilation, CancellationToken cancellation)
+    private ModelParser(SemanticModel model, CancellationToken cancellation)
     {
-        _compilation = compilation;
-        _types = WellKnownTypes.From(compilation);
+        _models = new SemanticModels(model);
         _cancellation = cancellation;
     }
 
     public static ParseResult Parse(GeneratorAttributeSyntaxContext context, CancellationToken cancellation)
     {
         if (context.TargetSymbol is not INamedTypeSymbol root) return new ParseResult("", null, EquatableArray<DiagnosticInfo>.Empty);
-        return new ModelParser(context.SemanticModel.Compilation, cancellation).ParseRoot(root);
+        return new ModelParser(context.SemanticModel, cancellation).ParseRoot(root);
     }
 
     private ParseResult ParseRoot(INamedTypeSymbol root)
     {
         LocationInfo? location = LocationInfo.FromLocation(root.Locations.FirstOrDefault());
         string display = root.ToDisplayString();
-        if (!_types.IsModule(root))
+        if (!WellKnownTypes.IsModule(root))
         {
             Report(Descriptors.ModelNotModule, location, display);
             return Result(root, null);
@@ -92,7 +90,7 @@ internal sealed class ModelParser
     {
         string? baseModule = null;
         INamedTypeSymbol? baseType = type.BaseType;
-        if (baseType is not null && _types.IsModule(baseType) && !WellKnownTypes.IsTorchSharpType(baseType))
+        if (baseType is not null && WellKnownTypes.IsModule(baseType) && !WellKnownTypes.IsTorchSharpType(baseType))
         {
             string? problem = Unseeable(baseType);
             if (problem is null)
@@ -123,7 +121,7 @@ internal sealed class ModelParser
     private MemberSpec? ParseField(IFieldSymbol field)
     {
         ITypeSymbol type = field.Type;
-        bool relevant = _types.IsModule(type) || _types.IsTensor(type);
+        bool relevant = WellKnownTypes.IsModule(type) || WellKnownTypes.IsTensor(type);
         if (!relevant) return null;
 
         if (field.AssociatedSymbol is IPropertySymbol property)
@@ -137,9 +135,9 @@ internal sealed class ModelParser
         string display = field.ContainingType.Name + "." + field.Name;
         var attributes = new FieldAttributes(field);
 
-        if (_types.IsTensor(type))
+        if (WellKnownTypes.IsTensor(type))
         {
-            bool isParameter = _types.IsParameter(type);
+            bool isParameter = WellKnownTypes.IsParameter(type);
             if (field.IsReadOnly)
             {
                 Report(Descriptors.ReadonlyTensorField, location, display, isParameter ? "Parameter" : "Tensor");
@@ -154,14 +152,14 @@ internal sealed class ModelParser
             Report(Descriptors.AttributeMisuse, location, $"[ComputedBuffer] on '{display}' needs a Tensor (buffer) field");
         }
 
-        if (type is INamedTypeSymbol named && (IsGeneric(named, _types.ModuleList) || IsGeneric(named, _types.ModuleDict)))
+        if (type is INamedTypeSymbol named && (WellKnownTypes.IsModuleList(named) || WellKnownTypes.IsModuleDict(named)))
         {
-            bool isList = IsGeneric(named, _types.ModuleList);
+            bool isList = WellKnownTypes.IsModuleList(named);
             ITypeSymbol element = named.TypeArguments[0];
             MemberKind kind = isList ? MemberKind.List : MemberKind.Dict;
             return Child(field, key, kind, element, attributes, location, display, arguments: null);
         }
-        return Child(field, key, MemberKind.Module, type, attributes, location, display, LayerArguments.Find(field, _compilation));
+        return Child(field, key, MemberKind.Module, type, attributes, location, display, LayerArguments.Find(field, _models));
     }
 
     /// <summary>A module-valued member (a field, or the element type of a list or dict): a known layer or a custom module.</summary>
@@ -187,7 +185,7 @@ internal sealed class ModelParser
             return null;
         }
         if (WellKnownTypes.IsParameterLess(type)) return null;
-        if (!_types.IsModule(type))
+        if (!WellKnownTypes.IsModule(type))
         {
             Report(Descriptors.OpaqueModule, location, display, type.ToDisplayString(), "it is not a TorchSharp module");
             return null;
@@ -232,7 +230,7 @@ internal sealed class ModelParser
             }
             tensors.Add(new TensorSpec(t.Name, t.Kind, t.Name, initCode, initDescription, presence, attributes.TiedToFor(t.Name), null));
         }
-        attributes.ReportUnknownParameters(this, location, display, tensors.Select(t => t.Name));
+        attributes.Validate(this, location, display, tensors.Select(t => t.Name));
         return new LayerSpec(FullName(type), template.DisplayName, tensors.ToEquatableArray());
     }
 
@@ -258,7 +256,7 @@ internal sealed class ModelParser
             Report(Descriptors.AttributeMisuse, location, $"[ComputedBuffer] on '{display}' needs a Tensor (buffer) field, not a Parameter");
             compute = null;
         }
-        attributes.ReportUnknownParameters(this, location, display, new[] { "" });
+        attributes.Validate(this, location, display, new[] { "" });
         return new TensorSpec(key, kind, field.Name, initCode, initDescription, Presence.Always, tied, compute);
     }
 
@@ -308,8 +306,8 @@ internal sealed class ModelParser
             return null;
         }
 
-        /// <summary>Reports [TiedTo]/[Initializer] that named a parameter the layer does not have (or none on a layer field).</summary>
-        public void ReportUnknownParameters(ModelParser parser, LocationInfo? location, string display, IEnumerable<string> known)
+        /// <summary>Reports [TiedTo]/[Initializer] naming a tensor this field does not hold, and checks the signatures of the named methods.</summary>
+        public void Validate(ModelParser parser, LocationInfo? location, string display, IEnumerable<string> known)
         {
             foreach (var t in _tied.Where(t => !_used.Contains(t.Data)))
             {
@@ -347,8 +345,8 @@ internal sealed class ModelParser
             {
                 if (method.IsStatic || method.Parameters.Length != 1) continue;
                 bool ok = returnsTensor
-                    ? _types.IsTensor(method.ReturnType) && SymbolEqualityComparer.Default.Equals(method.Parameters[0].Type, _types.Device)
-                    : method.ReturnsVoid && _types.IsTensor(method.Parameters[0].Type);
+                    ? WellKnownTypes.IsTensor(method.ReturnType) && WellKnownTypes.IsDevice(method.Parameters[0].Type)
+                    : method.ReturnsVoid && WellKnownTypes.IsTensor(method.Parameters[0].Type);
                 if (ok) return;
             }
         }
@@ -396,9 +394,6 @@ internal sealed class ModelParser
         string? shape = ShapeProblem(type);
         return shape is null ? null : shape + " (custom modules must be non-generic top-level partial classes)";
     }
-
-    private static bool IsGeneric(INamedTypeSymbol type, INamedTypeSymbol? definition) =>
-        definition is not null && type.IsGenericType && SymbolEqualityComparer.Default.Equals(type.OriginalDefinition, definition);
 
     private static string FullName(ITypeSymbol type) => type.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat);
 

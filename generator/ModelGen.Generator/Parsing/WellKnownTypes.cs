@@ -2,8 +2,12 @@ using Microsoft.CodeAnalysis;
 
 namespace ModelGen.Generator.Parsing;
 
-/// <summary>The TorchSharp and ModelGen types the parser recognizes, resolved once per compilation.</summary>
-internal sealed class WellKnownTypes
+/// <summary>
+/// Recognizes TorchSharp and ModelGen types by name and assembly. Names are compared instead of resolving symbols
+/// with GetTypeByMetadataName, which searches every reference of a fresh compilation and would run again after each
+/// edit (the parse step runs whenever the compilation changes).
+/// </summary>
+internal static class WellKnownTypes
 {
     public const string ShardedModelAttribute = "ModelGen.ShardedModelAttribute";
     public const string IgnoreCheckpointKeysAttribute = "ModelGen.IgnoreCheckpointKeysAttribute";
@@ -12,30 +16,45 @@ internal sealed class WellKnownTypes
     public const string InitializerAttribute = "ModelGen.InitializerAttribute";
     public const string ComponentNameAttribute = "TorchSharp.Utils.ComponentNameAttribute";
 
-    private WellKnownTypes(Compilation compilation)
+    /// <summary>Derives from <c>TorchSharp.torch.nn.Module</c>.</summary>
+    public static bool IsModule(ITypeSymbol? type)
     {
-        Module = compilation.GetTypeByMetadataName("TorchSharp.torch+nn+Module");
-        Tensor = compilation.GetTypeByMetadataName("TorchSharp.torch+Tensor");
-        Parameter = compilation.GetTypeByMetadataName("TorchSharp.Modules.Parameter");
-        Device = compilation.GetTypeByMetadataName("TorchSharp.torch+Device");
-        ModuleList = compilation.GetTypeByMetadataName("TorchSharp.Modules.ModuleList`1");
-        ModuleDict = compilation.GetTypeByMetadataName("TorchSharp.Modules.ModuleDict`1");
+        for (ITypeSymbol? t = type; t is not null; t = t.BaseType)
+        {
+            if (t.Name == "Module" && t.ContainingType is { Name: "nn", ContainingType.Name: "torch" } && IsTorchSharpType(t)) return true;
+        }
+        return false;
     }
 
-    public INamedTypeSymbol? Module { get; }
-    public INamedTypeSymbol? Tensor { get; }
-    public INamedTypeSymbol? Parameter { get; }
-    public INamedTypeSymbol? Device { get; }
-    public INamedTypeSymbol? ModuleList { get; }
-    public INamedTypeSymbol? ModuleDict { get; }
+    /// <summary>Is or derives from <c>TorchSharp.Modules.Parameter</c>.</summary>
+    public static bool IsParameter(ITypeSymbol? type)
+    {
+        for (ITypeSymbol? t = type; t is not null; t = t.BaseType)
+        {
+            if (t.Name == "Parameter" && InModulesNamespace(t)) return true;
+        }
+        return false;
+    }
 
-    public static WellKnownTypes From(Compilation compilation) => new(compilation);
+    /// <summary>Is or derives from <c>TorchSharp.torch.Tensor</c>.</summary>
+    public static bool IsTensor(ITypeSymbol? type)
+    {
+        for (ITypeSymbol? t = type; t is not null; t = t.BaseType)
+        {
+            if (t.Name == "Tensor" && t.ContainingType is { Name: "torch", ContainingType: null } && IsTorchSharpType(t)) return true;
+        }
+        return false;
+    }
 
-    public bool IsModule(ITypeSymbol? type) => DerivesFrom(type, Module);
+    /// <summary>Is <c>TorchSharp.torch.Device</c>.</summary>
+    public static bool IsDevice(ITypeSymbol? type) =>
+        type is { Name: "Device", ContainingType: { Name: "torch", ContainingType: null } } && IsTorchSharpType(type);
 
-    public bool IsParameter(ITypeSymbol? type) => DerivesFrom(type, Parameter);
+    /// <summary>Is <c>TorchSharp.Modules.ModuleList&lt;T&gt;</c>.</summary>
+    public static bool IsModuleList(INamedTypeSymbol type) => type.Arity == 1 && type.Name == "ModuleList" && InModulesNamespace(type);
 
-    public bool IsTensor(ITypeSymbol? type) => DerivesFrom(type, Tensor);
+    /// <summary>Is <c>TorchSharp.Modules.ModuleDict&lt;T&gt;</c>.</summary>
+    public static bool IsModuleDict(INamedTypeSymbol type) => type.Arity == 1 && type.Name == "ModuleDict" && InModulesNamespace(type);
 
     /// <summary>True for types defined by TorchSharp itself (their fields are not followed).</summary>
     public static bool IsTorchSharpType(ITypeSymbol type) => type.ContainingAssembly?.Name == "TorchSharp";
@@ -44,7 +63,7 @@ internal sealed class WellKnownTypes
     {
         for (ITypeSymbol? t = type; t is not null; t = t.BaseType)
         {
-            if (t.Name == "ParameterLessModule" && t.ContainingNamespace?.ToDisplayString() == "TorchSharp.Modules") return true;
+            if (t.Name == "ParameterLessModule" && InModulesNamespace(t)) return true;
         }
         return false;
     }
@@ -55,13 +74,8 @@ internal sealed class WellKnownTypes
         return ns + type.MetadataName;
     }
 
-    private static bool DerivesFrom(ITypeSymbol? type, INamedTypeSymbol? baseType)
-    {
-        if (baseType is null) return false;
-        for (ITypeSymbol? t = type; t is not null; t = t.BaseType)
-        {
-            if (SymbolEqualityComparer.Default.Equals(t.OriginalDefinition, baseType)) return true;
-        }
-        return false;
-    }
+    private static bool InModulesNamespace(ITypeSymbol type) =>
+        type.ContainingType is null
+        && type.ContainingNamespace is { Name: "Modules", ContainingNamespace: { Name: "TorchSharp", ContainingNamespace.IsGlobalNamespace: true } }
+        && IsTorchSharpType(type);
 }

@@ -127,6 +127,26 @@ public sealed class DiagnosticTests
     }
 
     [Fact]
+    public void MG0003_module_containing_its_own_type()
+    {
+        string source = Model("    private Node root = new Node();", """
+            public partial class Node : nn.Module<Tensor, Tensor>
+            {
+                private Linear value = nn.Linear(2, 2);
+                private Node? next = null;
+                public Node() : base("N") => RegisterComponents();
+                public override Tensor forward(Tensor x) => x;
+            }
+            """);
+        var result = GeneratorHarness.Run(source);
+
+        Diagnostic d = Single(result, "MG0003");
+        AssertAt(d, source, "next = null;");
+        Assert.Contains("its own type", d.GetMessage());
+        Assert.Empty(result.CompilerDiagnostics);
+    }
+
+    [Fact]
     public void MG0004_native_layers_point_to_the_replacement()
     {
         string source = Model("""
@@ -203,6 +223,15 @@ public sealed class DiagnosticTests
     }
 
     [Fact]
+    public void A_literal_digit_segment_matches_as_is()
+    {
+        string source = Model("    [TorchSharp.Utils.ComponentName(Name = \"0\")]\n    private Linear first = nn.Linear(2, 2, hasBias: false);");
+        var result = GeneratorHarness.Run(source, [new TestManifest("/ckpt/m.manifest", "0.weight F32 [2,2]\n", "Demo.M")]);
+
+        Assert.Empty(result.Reported);
+    }
+
+    [Fact]
     public void MG0006_ignored_keys_are_not_reported()
     {
         string source = Model("    private Linear proj = nn.Linear(2, 2);", attributes: "[IgnoreCheckpointKeys(\"**.inv_freq\")]");
@@ -235,6 +264,19 @@ public sealed class DiagnosticTests
         Assert.Equal("'proj.bias' (parameter) is not in the checkpoint; it will be initialized with uniform(±1/sqrt(fan_in))", found[0].GetMessage());
         AssertAt(found[1], source, "norm =");
         Assert.Equal("'blocks.{i}.norm.bias' (parameter) is not in the checkpoint for 1 of 3 list entries ('blocks.1.norm.bias'); it will be initialized with zeros", found[1].GetMessage());
+    }
+
+    [Fact]
+    public void MG0007_module_dict_entries_match_any_key_and_are_missing_only_when_none_is_present()
+    {
+        string source = Model("    private ModuleDict<Linear> heads = new ModuleDict<Linear>();\n    private Linear proj = nn.Linear(2, 2, hasBias: false);");
+        string manifest = "heads.cls.weight F32 [2,2]\nheads.0.weight F32 [2,2]\nproj.weight F32 [2,2]\n";
+        var present = GeneratorHarness.Run(source, [new TestManifest("/ckpt/m.manifest", manifest, "Demo.M")]);
+        var absent = GeneratorHarness.Run(source, [new TestManifest("/ckpt/m.manifest", "proj.weight F32 [2,2]\n", "Demo.M")]);
+
+        Assert.Empty(present.Reported);
+        Diagnostic missing = Single(absent, "MG0007");
+        Assert.StartsWith("'heads.{key}.weight' (parameter) is not in the checkpoint", missing.GetMessage());
     }
 
     [Fact]

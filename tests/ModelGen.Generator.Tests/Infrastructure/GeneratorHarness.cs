@@ -33,14 +33,14 @@ internal static class GeneratorHarness
                     ["CS1702"] = ReportDiagnostic.Suppress,
                 }));
 
-    public static GeneratorDriver CreateDriver(IEnumerable<TestManifest>? manifests = null, bool strict = false)
+    public static GeneratorDriver CreateDriver(IEnumerable<TestManifest>? manifests = null, bool strict = false, bool trackSteps = true)
     {
         var list = (manifests ?? []).ToList();
-        return CreateDriver(list.Select(m => new InMemoryAdditionalText(m.Path, m.Content)).ToList(), list, strict);
+        return CreateDriver(list.Select(m => new InMemoryAdditionalText(m.Path, m.Content)).ToList(), list, strict, trackSteps);
     }
 
     /// <summary>A driver over the given text instances (kept by the caller, for ReplaceAdditionalText), with the manifests' metadata.</summary>
-    public static GeneratorDriver CreateDriver(IReadOnlyList<AdditionalText> texts, IEnumerable<TestManifest> manifests, bool strict = false)
+    public static GeneratorDriver CreateDriver(IReadOnlyList<AdditionalText> texts, IEnumerable<TestManifest> manifests, bool strict = false, bool trackSteps = true)
     {
         var global = ImmutableDictionary<string, string>.Empty;
         if (strict) global = global.Add(ShardedModelGenerator.StrictProperty, "true");
@@ -52,7 +52,7 @@ internal static class GeneratorHarness
             texts,
             ParseOptions,
             new TestOptionsProvider(global, perFile),
-            new GeneratorDriverOptions(IncrementalGeneratorOutputKind.None, trackIncrementalGeneratorSteps: true));
+            new GeneratorDriverOptions(IncrementalGeneratorOutputKind.None, trackIncrementalGeneratorSteps: trackSteps));
     }
 
     public static GeneratorResult Run(string source, IEnumerable<TestManifest>? manifests = null, bool strict = false) =>

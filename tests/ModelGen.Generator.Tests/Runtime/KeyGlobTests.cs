@@ -39,3 +39,35 @@ public sealed class KeyGlobTests
         Assert.Empty(CheckpointKeyTable.Empty.Patterns);
     }
 }
+
+/// <summary>Implementations written by hand keep compiling and report an empty key table.</summary>
+public sealed class ShardedModelContractTests
+{
+    private sealed class HandWritten : IShardedModel
+    {
+        public IReadOnlyList<TensorSlot> GetTensorSlots() => [];
+
+        public void ComputeBuffers(TorchSharp.torch.Device device)
+        {
+        }
+    }
+
+    [Fact]
+    public void Key_table_defaults_to_empty()
+    {
+        IShardedModel model = new HandWritten();
+
+        Assert.Same(CheckpointKeyTable.Empty, model.KeyTable);
+    }
+
+    [Fact]
+    public void Key_pattern_and_slot_describe_themselves()
+    {
+        var pattern = new KeyPattern("a.{i}.weight", TensorKind.Parameter, "TorchSharp.Modules.Linear", "ones");
+
+        Assert.Equal("a.{i}.weight (Parameter)", pattern.ToString());
+        Assert.False(pattern.Optional);
+        Assert.Null(pattern.TiedTo);
+        Assert.False(pattern.Computed);
+    }
+}

@@ -126,3 +126,31 @@ public sealed class LayersTests
         Assert.Throws<ArgumentException>(() => new RMSNorm(Array.Empty<long>()));
     }
 }
+
+/// <summary>Moving the layers (dtype, device) keeps the registered parameter and the one forward uses the same.</summary>
+public sealed class LayersConversionTests
+{
+    [Fact]
+    public void Embedding_to_another_dtype_converts_the_weight_forward_uses()
+    {
+        using var embedding = new Embedding(5, 3);
+        embedding.to(torch.float64);
+
+        Assert.Equal(torch.float64, embedding.weight.dtype);
+        Assert.Same(embedding.weight, embedding.named_parameters().Single().parameter);
+        using torch.Tensor row = embedding.forward(torch.tensor(new long[] { 1 }));
+        Assert.Equal(torch.float64, row.dtype);
+    }
+
+    [Fact]
+    public void RMSNorm_to_another_dtype_converts_the_weight_forward_uses()
+    {
+        using var norm = new RMSNorm(4);
+        norm.to(torch.float64);
+
+        Assert.Equal(torch.float64, norm.weight!.dtype);
+        Assert.Same(norm.weight, norm.named_parameters().Single().parameter);
+        using torch.Tensor y = norm.forward(torch.ones(2, 4, dtype: torch.float64));
+        Assert.Equal(torch.float64, y.dtype);
+    }
+}

@@ -1,0 +1,111 @@
+using System.Diagnostics;
+using ModelGen.Generator.Tests.Infrastructure;
+
+namespace ModelGen.Generator.Tests.EndToEnd;
+
+/// <summary>
+/// <c>dotnet build</c> of a small project that uses ModelGen as a user would: an analyzer reference to the generator,
+/// the checkpoint build assets, and a ModelGenCheckpoint item pointing at a .safetensors file. Two builds: the
+/// diagnostics dotnet build prints (with .editorconfig severity and #pragma), then strict mode.
+/// </summary>
+public sealed class DotnetBuildTests : IDisposable
+{
+    private const string Model = """
+        using ModelGen;
+        using TorchSharp;
+        using TorchSharp.Modules;
+        using static TorchSharp.torch;
+
+        namespace Demo;
+
+        [ShardedModel]
+        public partial class M : nn.Module<Tensor, Tensor>
+        {
+            private Linear proj = nn.Linear(2, 2);
+        #pragma warning disable MG0004
+            private Embedding quiet = nn.Embedding(3, 2);
+        #pragma warning restore MG0004
+            private Linear head = nn.Linear(2, 2);
+
+            public M() : base("M") => RegisterComponents();
+
+            public override Tensor forward(Tensor x) => head.forward(proj.forward(x));
+        }
+        """;
+
+    private readonly string _directory = Directory.CreateTempSubdirectory("modelgen-e2e-").FullName;
+
+    public void Dispose() => Directory.Delete(_directory, recursive: true);
+
+    private void WriteProject()
+    {
+        string targets = Path.Combine(TestPaths.RepositoryRoot, "runtime", "ModelGen", "buildTransitive", "ModelGen.Checkpoints.targets");
+        File.WriteAllText(Path.Combine(_directory, "User.csproj"), $"""
+            <Project Sdk="Microsoft.NET.Sdk">
+              <PropertyGroup>
+                <TargetFramework>net10.0</TargetFramework>
+                <Nullable>enable</Nullable>
+                <NoWarn>$(NoWarn);CS1701;CS1702</NoWarn>
+              </PropertyGroup>
+              <ItemGroup>
+                <Reference Include="TorchSharp" HintPath="{typeof(TorchSharp.torch).Assembly.Location}" />
+                <Reference Include="ModelGen" HintPath="{typeof(ModelGen.ShardedModelAttribute).Assembly.Location}" />
+                <Analyzer Include="{typeof(ShardedModelGenerator).Assembly.Location}" />
+                <ModelGenCheckpoint Include="weights/model.safetensors" Model="Demo.M" />
+              </ItemGroup>
+              <Import Project="{targets}" />
+            </Project>
+            """);
+        File.WriteAllText(Path.Combine(_directory, "Models.cs"), Model);
+        File.WriteAllText(Path.Combine(_directory, ".editorconfig"), "root = true\n\n[*.cs]\ndotnet_diagnostic.MG0007.severity = error\n");
+        Directory.CreateDirectory(Path.Combine(_directory, "weights"));
+        SafetensorsFile.Write(Path.Combine(_directory, "weights", "model.safetensors"),
+            ("head.weight", "F32", [2, 2], 4),
+            ("prjo.weight", "F32", [2, 2], 4),
+            ("proj.bias", "F32", [2], 4),
+            ("proj.weight", "F32", [2, 2], 4),
+            ("quiet.weight", "F32", [3, 2], 4));
+    }
+
+    private (int Code, string Output) Build(params string[] extra)
+    {
+        var start = new ProcessStartInfo("dotnet")
+        {
+            WorkingDirectory = _directory,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        foreach (string arg in (string[])["build", "-nologo", "-nodeReuse:false", "-p:UseSharedCompilation=false", "-clp:NoSummary", .. extra])
+            start.ArgumentList.Add(arg);
+        start.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
+        start.Environment["MSBUILDDISABLENODEREUSE"] = "1";
+        using Process process = Process.Start(start)!;
+        Task<string> error = process.StandardError.ReadToEndAsync();
+        string output = process.StandardOutput.ReadToEnd();
+        process.WaitForExit();
+        return (process.ExitCode, output + error.Result);
+    }
+
+    [Fact]
+    public void Dotnet_build_prints_the_mapping_diagnostics_and_strict_turns_them_into_errors()
+    {
+        WriteProject();
+
+        var (code, output) = Build();
+
+        // head.bias is missing: MG0007 at the field, raised to an error by .editorconfig.
+        Assert.True(output.Contains("Models.cs(15,20): error MG0007: 'head.bias' (parameter) is not in the checkpoint; it will be initialized with uniform(±1/sqrt(fan_in))", StringComparison.Ordinal), output);
+        // prjo.weight is a typo in the checkpoint: MG0006 at its line in the manifest written from the header.
+        string manifest = Path.Combine("obj", "Debug", "net10.0", "modelgen", "model.safetensors.manifest");
+        Assert.Matches(@"modelgen[/\\]model\.safetensors\.manifest\(3,1\): warning MG0006: Checkpoint key 'prjo\.weight' is not taken by any parameter or buffer of 'Demo\.M'; did you mean 'proj\.weight'\?", output);
+        Assert.Equal("prjo.weight F32 [2,2]", File.ReadAllLines(Path.Combine(_directory, manifest))[2]);
+        // The native Embedding is reported nowhere: #pragma silenced it.
+        Assert.DoesNotContain("MG0004", output);
+        Assert.NotEqual(0, code);
+
+        var (strictCode, strictOutput) = Build("-p:ModelGenStrict=true");
+
+        Assert.NotEqual(0, strictCode);
+        Assert.Matches(@"model\.safetensors\.manifest\(3,1\): error MG0006", strictOutput);
+    }
+}
