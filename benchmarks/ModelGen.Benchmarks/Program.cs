@@ -26,6 +26,7 @@ switch (arguments.Verb)
         var loadResults = LoadSummary.Summarize(arguments.Required("runs"));
         foreach (var result in loadResults) Console.WriteLine(JsonSerializer.Serialize(result));
         File.WriteAllText(arguments.Required("markdown"), LoadSummary.Markdown(loadResults));
+        if (arguments.Get("chart") is { } chart) LoadChart.Save(loadResults, chart);
         break;
     default:
         Console.Error.WriteLine("usage: ModelGen.Benchmarks <make-checkpoint|safetensors-read|load-floor|load-naive|summarize-read|summarize-load> --name value ...");

@@ -1,0 +1,80 @@
+using ScottPlot;
+
+namespace ModelGen.Benchmarks.Scenarios;
+
+/// <summary>
+/// Draws the distributed-loading results as one PNG: median wall time per scenario and rank count (left), and peak
+/// RSS of every rank (right), from the benchmark's own summary.
+/// </summary>
+internal static class LoadChart
+{
+    private static readonly string[] Order = ["floor", "modelgen", "pytorch", "naive"];
+
+    public static void Save(IReadOnlyList<LoadSummary.ScenarioResult> results, string pngPath)
+    {
+        var scenarios = Order.Where(s => results.Any(r => r.Scenario == s)).ToArray();
+        int[] rankCounts = results.Select(r => r.Ranks).Distinct().Order().ToArray();
+        var multiplot = new Multiplot();
+        multiplot.AddPlots(2);
+        multiplot.Layout = new ScottPlot.MultiplotLayouts.Columns();
+        DrawWall(multiplot.GetPlot(0), results, scenarios, rankCounts);
+        DrawPeakRss(multiplot.GetPlot(1), results, scenarios, rankCounts);
+        multiplot.SavePng(pngPath, 1400, 560);
+    }
+
+    private static void DrawWall(Plot plot, IReadOnlyList<LoadSummary.ScenarioResult> results, string[] scenarios, int[] rankCounts)
+    {
+        var ticks = new List<Tick>();
+        double x = 0;
+        foreach (int ranks in rankCounts)
+        {
+            for (int s = 0; s < scenarios.Length; s++)
+            {
+                var result = results.FirstOrDefault(r => r.Ranks == ranks && r.Scenario == scenarios[s]);
+                if (result is null) continue;
+                plot.Add.Bar(new Bar { Position = x, Value = result.WallSeconds, FillColor = Palette(s), Label = result.WallSeconds.ToString("F2", System.Globalization.CultureInfo.InvariantCulture) });
+                ticks.Add(new Tick(x, $"{scenarios[s]}\n{ranks} rank{(ranks > 1 ? "s" : "")}"));
+                x++;
+            }
+            x += 0.6;
+        }
+        plot.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericManual(ticks.ToArray());
+        plot.Axes.Margins(bottom: 0, top: 0.12);
+        plot.Title("Load wall time (median, s)");
+        plot.YLabel("seconds");
+    }
+
+    private static void DrawPeakRss(Plot plot, IReadOnlyList<LoadSummary.ScenarioResult> results, string[] scenarios, int[] rankCounts)
+    {
+        var ticks = new List<Tick>();
+        double x = 0;
+        foreach (int ranks in rankCounts)
+        {
+            for (int s = 0; s < scenarios.Length; s++)
+            {
+                var result = results.FirstOrDefault(r => r.Ranks == ranks && r.Scenario == scenarios[s]);
+                if (result is null) continue;
+                double start = x;
+                for (int rank = 0; rank < result.PeakRssBytes.Length; rank++)
+                {
+                    plot.Add.Bar(new Bar { Position = x, Value = result.PeakRssBytes[rank] / (double)(1 << 20), FillColor = Palette(s), Size = 0.8 });
+                    x++;
+                }
+                ticks.Add(new Tick((start + x - 1) / 2, $"{scenarios[s]}\n{ranks} rank{(ranks > 1 ? "s" : "")}"));
+                x += 1.0;
+            }
+            x += 0.8;
+        }
+        var param = results.Max(r => r.ParamBytes) / (double)(1 << 20);
+        var line = plot.Add.HorizontalLine(param);
+        line.LegendText = "parameter bytes per rank";
+        line.LinePattern = LinePattern.Dashed;
+        plot.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericManual(ticks.ToArray());
+        plot.Axes.Margins(bottom: 0, top: 0.12);
+        plot.Title("Peak RSS per rank (MiB; one bar per rank)");
+        plot.YLabel("MiB");
+        plot.ShowLegend(Alignment.UpperLeft);
+    }
+
+    private static Color Palette(int index) => new ScottPlot.Palettes.Category10().GetColor(index);
+}
