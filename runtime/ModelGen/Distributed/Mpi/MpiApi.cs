@@ -41,6 +41,8 @@ internal sealed unsafe class MpiApi
         CommFree = (delegate* unmanaged<nint*, int>)Export(library, "MPI_Comm_free");
         Bcast = (delegate* unmanaged<void*, int, nint, int, nint, int>)Export(library, "MPI_Bcast");
         Allreduce = (delegate* unmanaged<void*, void*, int, nint, nint, nint, int>)Export(library, "MPI_Allreduce");
+        Iallreduce = (delegate* unmanaged<void*, void*, int, nint, nint, nint, nint*, int>)Export(library, "MPI_Iallreduce");
+        Test = (delegate* unmanaged<nint*, int*, nint, int>)Export(library, "MPI_Test");
         Barrier = (delegate* unmanaged<nint, int>)Export(library, "MPI_Barrier");
         Abort = (delegate* unmanaged<nint, int, int>)Export(library, "MPI_Abort");
         ErrorString = (delegate* unmanaged<int, byte*, int*, int>)Export(library, "MPI_Error_string");
@@ -64,6 +66,12 @@ internal sealed unsafe class MpiApi
     public delegate* unmanaged<nint*, int> CommFree { get; }
     public delegate* unmanaged<void*, int, nint, int, nint, int> Bcast { get; }
     public delegate* unmanaged<void*, void*, int, nint, nint, nint, int> Allreduce { get; }
+
+    /// <summary><c>MPI_Iallreduce</c>: the request handle is Open MPI's pointer-sized <c>MPI_Request</c>.</summary>
+    public delegate* unmanaged<void*, void*, int, nint, nint, nint, nint*, int> Iallreduce { get; }
+
+    /// <summary><c>MPI_Test</c>, called with <c>MPI_STATUS_IGNORE</c> (a null pointer in Open MPI).</summary>
+    public delegate* unmanaged<nint*, int*, nint, int> Test { get; }
     public delegate* unmanaged<nint, int> Barrier { get; }
     public delegate* unmanaged<nint, int, int> Abort { get; }
     public delegate* unmanaged<int, byte*, int*, int> ErrorString { get; }

@@ -96,6 +96,9 @@ public sealed unsafe class MpiProcessGroup : IProcessGroup
             Native.NativeEnvironment.SetDefault("OMPI_MCA_mpi_yield_when_idle", "1");
     }
 
+    /// <summary>More ranks of this job on this machine than cores: waiting ranks should sleep, not spin.</summary>
+    private readonly bool _oversubscribed = RankInfo.FromEnvironment().LocalSize > Environment.ProcessorCount;
+
     /// <inheritdoc />
     public string Backend => "mpi";
 
@@ -174,8 +177,25 @@ public sealed unsafe class MpiProcessGroup : IProcessGroup
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         long result;
-        _api.Check(_api.Allreduce(&value, &result, 1, _api.Int64, _api.OpMax, _api.CommWorld), "MPI_Allreduce");
-        return result;
+        if (!_oversubscribed)
+        {
+            _api.Check(_api.Allreduce(&value, &result, 1, _api.Int64, _api.OpMax, _api.CommWorld), "MPI_Allreduce");
+            return result;
+        }
+
+        // With more ranks than cores, a rank that waits here (typically while rank 0 reads the next tensors) must
+        // leave the CPU to the rank doing the work: poll a non-blocking reduction and sleep between polls. The
+        // message is one number, so the sleeps cost latency only, never bandwidth.
+        nint request;
+        _api.Check(_api.Iallreduce(&value, &result, 1, _api.Int64, _api.OpMax, _api.CommWorld, &request), "MPI_Iallreduce");
+        int done = 0;
+        for (int poll = 0; ; poll++)
+        {
+            _api.Check(_api.Test(&request, &done, 0), "MPI_Test");
+            if (done != 0) return result;
+            if (poll < 64) Thread.SpinWait(32);
+            else Thread.Sleep(poll < 256 ? 0 : 1);
+        }
     }
 
     /// <inheritdoc />
