@@ -9,19 +9,19 @@ namespace ModelGen.Generator.Tests.GroundTruth.Models
         private static readonly global::ModelGen.Mapping.CheckpointKeyTable __ModelGen_KeyTable = new global::ModelGen.Mapping.CheckpointKeyTable(
             new global::ModelGen.Mapping.KeyPattern[]
             {
-                new global::ModelGen.Mapping.KeyPattern("model.embed_tokens.weight", global::ModelGen.Mapping.TensorKind.Parameter, "ModelGen.Layers.Embedding", "normal(0, 1)", false, null, false),
-                new global::ModelGen.Mapping.KeyPattern("model.layers.{i}.self_attn.q_proj.weight", global::ModelGen.Mapping.TensorKind.Parameter, "TorchSharp.Modules.Linear", "kaiming_uniform(a=sqrt(5))", false, null, false),
-                new global::ModelGen.Mapping.KeyPattern("model.layers.{i}.self_attn.k_proj.weight", global::ModelGen.Mapping.TensorKind.Parameter, "TorchSharp.Modules.Linear", "kaiming_uniform(a=sqrt(5))", false, null, false),
-                new global::ModelGen.Mapping.KeyPattern("model.layers.{i}.self_attn.v_proj.weight", global::ModelGen.Mapping.TensorKind.Parameter, "TorchSharp.Modules.Linear", "kaiming_uniform(a=sqrt(5))", false, null, false),
-                new global::ModelGen.Mapping.KeyPattern("model.layers.{i}.self_attn.o_proj.weight", global::ModelGen.Mapping.TensorKind.Parameter, "TorchSharp.Modules.Linear", "kaiming_uniform(a=sqrt(5))", false, null, false),
-                new global::ModelGen.Mapping.KeyPattern("model.layers.{i}.self_attn.inv_freq", global::ModelGen.Mapping.TensorKind.Buffer, "ModelGen.Generator.Tests.GroundTruth.Models.TinyAttention", null, false, null, true),
-                new global::ModelGen.Mapping.KeyPattern("model.layers.{i}.mlp.gate_proj.weight", global::ModelGen.Mapping.TensorKind.Parameter, "TorchSharp.Modules.Linear", "kaiming_uniform(a=sqrt(5))", false, null, false),
-                new global::ModelGen.Mapping.KeyPattern("model.layers.{i}.mlp.up_proj.weight", global::ModelGen.Mapping.TensorKind.Parameter, "TorchSharp.Modules.Linear", "kaiming_uniform(a=sqrt(5))", false, null, false),
-                new global::ModelGen.Mapping.KeyPattern("model.layers.{i}.mlp.down_proj.weight", global::ModelGen.Mapping.TensorKind.Parameter, "TorchSharp.Modules.Linear", "kaiming_uniform(a=sqrt(5))", false, null, false),
-                new global::ModelGen.Mapping.KeyPattern("model.layers.{i}.input_layernorm.weight", global::ModelGen.Mapping.TensorKind.Parameter, "ModelGen.Layers.RMSNorm", "ones", false, null, false),
-                new global::ModelGen.Mapping.KeyPattern("model.layers.{i}.post_attention_layernorm.weight", global::ModelGen.Mapping.TensorKind.Parameter, "ModelGen.Layers.RMSNorm", "ones", false, null, false),
-                new global::ModelGen.Mapping.KeyPattern("model.norm.weight", global::ModelGen.Mapping.TensorKind.Parameter, "ModelGen.Layers.RMSNorm", "ones", false, null, false),
-                new global::ModelGen.Mapping.KeyPattern("lm_head.weight", global::ModelGen.Mapping.TensorKind.Parameter, "TorchSharp.Modules.Linear", "kaiming_uniform(a=sqrt(5))", false, "model.embed_tokens.weight", false),
+                new global::ModelGen.Mapping.KeyPattern("model.embed_tokens.weight", global::ModelGen.Mapping.TensorKind.Parameter, "ModelGen.Layers.Embedding", initializer: "normal(0, 1)", optional: false, tiedTo: null, computed: false),
+                new global::ModelGen.Mapping.KeyPattern("model.layers.{i}.self_attn.q_proj.weight", global::ModelGen.Mapping.TensorKind.Parameter, "TorchSharp.Modules.Linear", initializer: "kaiming_uniform(a=sqrt(5))", optional: false, tiedTo: null, computed: false),
+                new global::ModelGen.Mapping.KeyPattern("model.layers.{i}.self_attn.k_proj.weight", global::ModelGen.Mapping.TensorKind.Parameter, "TorchSharp.Modules.Linear", initializer: "kaiming_uniform(a=sqrt(5))", optional: false, tiedTo: null, computed: false),
+                new global::ModelGen.Mapping.KeyPattern("model.layers.{i}.self_attn.v_proj.weight", global::ModelGen.Mapping.TensorKind.Parameter, "TorchSharp.Modules.Linear", initializer: "kaiming_uniform(a=sqrt(5))", optional: false, tiedTo: null, computed: false),
+                new global::ModelGen.Mapping.KeyPattern("model.layers.{i}.self_attn.o_proj.weight", global::ModelGen.Mapping.TensorKind.Parameter, "TorchSharp.Modules.Linear", initializer: "kaiming_uniform(a=sqrt(5))", optional: false, tiedTo: null, computed: false),
+                new global::ModelGen.Mapping.KeyPattern("model.layers.{i}.self_attn.inv_freq", global::ModelGen.Mapping.TensorKind.Buffer, "ModelGen.Generator.Tests.GroundTruth.Models.TinyAttention", initializer: null, optional: false, tiedTo: null, computed: true),
+                new global::ModelGen.Mapping.KeyPattern("model.layers.{i}.mlp.gate_proj.weight", global::ModelGen.Mapping.TensorKind.Parameter, "TorchSharp.Modules.Linear", initializer: "kaiming_uniform(a=sqrt(5))", optional: false, tiedTo: null, computed: false),
+                new global::ModelGen.Mapping.KeyPattern("model.layers.{i}.mlp.up_proj.weight", global::ModelGen.Mapping.TensorKind.Parameter, "TorchSharp.Modules.Linear", initializer: "kaiming_uniform(a=sqrt(5))", optional: false, tiedTo: null, computed: false),
+                new global::ModelGen.Mapping.KeyPattern("model.layers.{i}.mlp.down_proj.weight", global::ModelGen.Mapping.TensorKind.Parameter, "TorchSharp.Modules.Linear", initializer: "kaiming_uniform(a=sqrt(5))", optional: false, tiedTo: null, computed: false),
+                new global::ModelGen.Mapping.KeyPattern("model.layers.{i}.input_layernorm.weight", global::ModelGen.Mapping.TensorKind.Parameter, "ModelGen.Layers.RMSNorm", initializer: "ones", optional: false, tiedTo: null, computed: false),
+                new global::ModelGen.Mapping.KeyPattern("model.layers.{i}.post_attention_layernorm.weight", global::ModelGen.Mapping.TensorKind.Parameter, "ModelGen.Layers.RMSNorm", initializer: "ones", optional: false, tiedTo: null, computed: false),
+                new global::ModelGen.Mapping.KeyPattern("model.norm.weight", global::ModelGen.Mapping.TensorKind.Parameter, "ModelGen.Layers.RMSNorm", initializer: "ones", optional: false, tiedTo: null, computed: false),
+                new global::ModelGen.Mapping.KeyPattern("lm_head.weight", global::ModelGen.Mapping.TensorKind.Parameter, "TorchSharp.Modules.Linear", initializer: "kaiming_uniform(a=sqrt(5))", optional: false, tiedTo: "model.embed_tokens.weight", computed: false),
             },
             new string[]
             {
