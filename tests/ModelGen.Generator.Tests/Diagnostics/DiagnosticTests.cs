@@ -221,6 +221,24 @@ public sealed class DiagnosticTests
     }
 
     [Fact]
+    public void MG0005_ties_must_name_one_parameter_outside_lists()
+    {
+        string source = Model("""
+                private ModuleList<Linear> layers = new ModuleList<Linear>();
+                [TiedTo("layers.{i}.weight", Parameter = "weight")]
+                private Linear head = nn.Linear(2, 2, hasBias: false);
+                private ModelGen.Layers.RMSNorm norm = new(2);
+                [TiedTo("norm.weight", Parameter = "weight")]
+                private Linear fine = nn.Linear(2, 2, hasBias: false);
+            """);
+        var result = GeneratorHarness.Run(source);
+
+        Diagnostic d = Single(result, "MG0005");
+        AssertAt(d, source, "head =");
+        Assert.Contains("outside module lists", d.GetMessage());
+    }
+
+    [Fact]
     public void MG0006_unmapped_key_at_the_manifest_line_with_did_you_mean()
     {
         string source = Model("    private ModuleList<Linear> layers = new ModuleList<Linear>(nn.Linear(2, 2), nn.Linear(2, 2));");
