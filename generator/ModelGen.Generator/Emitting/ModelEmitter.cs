@@ -27,7 +27,7 @@ internal static class ModelEmitter
         w.Line("    {");
         foreach (KeyEntry entry in table.Entries)
         {
-            w.Line($"        new {Mapping}KeyPattern({SourceWriter.Literal(entry.Pattern)}, {Mapping}TensorKind.{entry.Kind}, {SourceWriter.Literal(entry.Owner)}, initializer: {SourceWriter.Literal(entry.InitDescription)}, optional: {Bool(entry.Optional)}, tiedTo: {SourceWriter.Literal(entry.TiedTo)}, computed: {Bool(entry.Computed)}),");
+            w.Line($"        new {Mapping}KeyPattern({SourceWriter.Literal(entry.Pattern)}, {Mapping}TensorKind.{entry.Kind}, {SourceWriter.Literal(entry.Owner)}, initializer: {SourceWriter.Literal(entry.InitDescription)}, optional: {Bool(entry.Optional)}, tiedTo: {SourceWriter.Literal(entry.TiedTo)}, computed: {Bool(entry.Computed)}, member: {SourceWriter.Literal(entry.Member)}),");
         }
         w.Line("    },");
         w.Line("    new string[]");
