@@ -13,7 +13,7 @@ internal static class Descriptors
 
     public static readonly DiagnosticDescriptor ModelNotPartial = Create(
         "MG0001", Usage, DiagnosticSeverity.Error,
-        "[ShardedModel] class must be a non-generic top-level partial class",
+        "[ShardedModel] class must be a non-generic partial class",
         "'{0}' is marked [ShardedModel] but {1}; the generator emits part of this class");
 
     public static readonly DiagnosticDescriptor ModelNotModule = Create(

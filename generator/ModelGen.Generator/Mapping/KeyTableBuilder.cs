@@ -92,10 +92,11 @@ internal static class KeyTableBuilder
                 diagnostics.Add(DiagnosticInfo.Create(Descriptors.AttributeMisuse, entry.Location,
                     $"[TiedTo] on '{entry.Member}' names '{entry.TiedTo}', which is not a key of '{model.MetadataName}'"));
             }
-            else if (target.Kind != SlotKind.Parameter || target.TiedTo is not null || entry.Pattern.Contains(ListIndex) != target.Pattern.Contains(ListIndex))
+            else if (target.Kind != SlotKind.Parameter || target.TiedTo is not null || target.Pattern.Contains(ListIndex) || target.Pattern.Contains(DictKey))
             {
+                // The tie is a concrete key handed to the loader, so it must name one untied parameter outside lists.
                 diagnostics.Add(DiagnosticInfo.Create(Descriptors.AttributeMisuse, entry.Location,
-                    $"[TiedTo] on '{entry.Member}' names '{entry.TiedTo}', which is not an untied parameter at the same list depth"));
+                    $"[TiedTo] on '{entry.Member}' names '{entry.TiedTo}', which is not one untied parameter outside module lists and dictionaries"));
             }
         }
 

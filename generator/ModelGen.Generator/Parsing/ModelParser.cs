@@ -59,8 +59,9 @@ internal sealed class ModelParser
 
         var model = new ModelSpec(
             FullName(root),
-            WellKnownTypes.MetadataName(root),
+            ModelName(root),
             NamespaceOf(root),
+            ContainingTypes(root),
             root.Name,
             location,
             _moduleTypes.Values.OrderBy(t => t.FullName, System.StringComparer.Ordinal).ToEquatableArray(),
@@ -69,7 +70,10 @@ internal sealed class ModelParser
     }
 
     private ParseResult Result(INamedTypeSymbol root, ModelSpec? model) =>
-        new(WellKnownTypes.MetadataName(root), model, _diagnostics.ToEquatableArray());
+        new(ModelName(root), model, _diagnostics.ToEquatableArray());
+
+    /// <summary>The name a checkpoint item uses for a model: namespace, containing classes and name, joined by dots.</summary>
+    private static string ModelName(INamedTypeSymbol root) => FullName(root).Substring("global::".Length);
 
     private IEnumerable<string> IgnoredKeys(INamedTypeSymbol root, LocationInfo? location)
     {
@@ -115,7 +119,7 @@ internal sealed class ModelParser
             MemberSpec? member = ParseField(field);
             if (member is not null) members.Add(member);
         }
-        return new ModuleTypeSpec(FullName(type), NamespaceOf(type), type.Name, baseModule, members.ToEquatableArray());
+        return new ModuleTypeSpec(FullName(type), NamespaceOf(type), ContainingTypes(type), type.Name, baseModule, members.ToEquatableArray());
     }
 
     private MemberSpec? ParseField(IFieldSymbol field)
@@ -378,13 +382,24 @@ internal sealed class ModelParser
     private static string? ShapeProblem(INamedTypeSymbol type)
     {
         if (type.IsGenericType) return "it is generic";
-        if (type.ContainingType is not null) return "it is nested in another type";
-        foreach (SyntaxReference reference in type.DeclaringSyntaxReferences)
+        if (!IsPartialClass(type)) return "it is not partial";
+        for (INamedTypeSymbol? outer = type.ContainingType; outer is not null; outer = outer.ContainingType)
         {
-            if (reference.GetSyntax() is ClassDeclarationSyntax declaration && !declaration.Modifiers.Any(SyntaxKind.PartialKeyword))
-                return "it is not partial";
+            if (outer.IsGenericType || !IsPartialClass(outer)) return $"it is nested in '{outer.Name}', which is not a non-generic partial class";
         }
         return null;
+    }
+
+    private static bool IsPartialClass(INamedTypeSymbol type) =>
+        type.TypeKind == TypeKind.Class
+        && type.DeclaringSyntaxReferences.All(r => r.GetSyntax() is ClassDeclarationSyntax declaration && declaration.Modifiers.Any(SyntaxKind.PartialKeyword));
+
+    /// <summary>Names of the classes <paramref name="type"/> is nested in, outermost first.</summary>
+    private static EquatableArray<string> ContainingTypes(INamedTypeSymbol type)
+    {
+        var names = new List<string>();
+        for (INamedTypeSymbol? outer = type.ContainingType; outer is not null; outer = outer.ContainingType) names.Insert(0, outer.Name);
+        return names.ToEquatableArray();
     }
 
     /// <summary>Why the generator cannot emit glue into a custom module type, or null when it can.</summary>
@@ -392,7 +407,7 @@ internal sealed class ModelParser
     {
         if (type.DeclaringSyntaxReferences.Length == 0) return "it is defined in a referenced assembly, not in this compilation";
         string? shape = ShapeProblem(type);
-        return shape is null ? null : shape + " (custom modules must be non-generic top-level partial classes)";
+        return shape is null ? null : shape + " (custom modules must be non-generic partial classes)";
     }
 
     private static string FullName(ITypeSymbol type) => type.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat);

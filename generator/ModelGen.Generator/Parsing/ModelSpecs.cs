@@ -71,10 +71,14 @@ internal sealed record MemberSpec(
     string? ModuleType,
     LocationInfo? Location);
 
-/// <summary>A custom module type (partial class in the compilation) and its own registered fields, in declaration order.</summary>
+/// <summary>
+/// A custom module type (partial class in the compilation) and its own registered fields, in declaration order.
+/// <see cref="ContainingTypes"/> names the partial classes it is nested in, outermost first.
+/// </summary>
 internal sealed record ModuleTypeSpec(
     string FullName,
     string Namespace,
+    EquatableArray<string> ContainingTypes,
     string Name,
     string? BaseModuleType,
     EquatableArray<MemberSpec> Members);
@@ -84,6 +88,7 @@ internal sealed record ModelSpec(
     string FullName,
     string MetadataName,
     string Namespace,
+    EquatableArray<string> ContainingTypes,
     string Name,
     LocationInfo? Location,
     EquatableArray<ModuleTypeSpec> ModuleTypes,

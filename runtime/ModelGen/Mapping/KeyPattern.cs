@@ -14,9 +14,11 @@ public sealed class KeyPattern
         string? initializer,
         bool optional = false,
         string? tiedTo = null,
-        bool computed = false)
+        bool computed = false,
+        string? member = null)
     {
         Pattern = pattern;
+        Member = member;
         Kind = kind;
         Owner = owner;
         Initializer = initializer;
@@ -24,6 +26,12 @@ public sealed class KeyPattern
         TiedTo = tiedTo;
         Computed = computed;
     }
+
+    /// <summary>
+    /// The C# member that holds the tensor, as the declaring class and field (and the layer's property), for example
+    /// <c>LlamaAttention.q_proj.weight</c>; the generated glue reaches it through that field.
+    /// </summary>
+    public string? Member { get; }
 
     /// <summary>The key pattern, for example <c>model.layers.{i}.self_attn.q_proj.weight</c>.</summary>
     public string Pattern { get; }

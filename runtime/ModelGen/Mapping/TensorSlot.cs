@@ -43,7 +43,12 @@ public sealed class TensorSlot
     /// <summary>Returns the tensor the module holds now (shape and dtype of the placeholder before loading).</summary>
     public Func<torch.Tensor?> Get { get; }
 
-    /// <summary>Puts a tensor into the module so that both <c>named_parameters()</c>/<c>named_buffers()</c> and <c>forward</c> see it.</summary>
+    /// <summary>
+    /// Puts a tensor into the module so that both <c>named_parameters()</c>/<c>named_buffers()</c> and <c>forward</c> see it.
+    /// For a parameter, a tensor that is not already a <c>Parameter</c> is wrapped in one that takes over its native
+    /// handle (keeping the replaced parameter's <c>requires_grad</c>): use <see cref="Get"/> afterwards, not the tensor
+    /// passed in. Passing the <c>Parameter</c> of another slot shares it (tied weights).
+    /// </summary>
     public Action<torch.Tensor> Set { get; }
 
     /// <summary>

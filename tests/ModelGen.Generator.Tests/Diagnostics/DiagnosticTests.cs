@@ -58,10 +58,10 @@ public sealed class DiagnosticTests
     }
 
     [Fact]
-    public void MG0001_model_generic_or_nested()
+    public void MG0001_model_generic_or_nested_in_a_class_that_is_not_partial()
     {
         string source = Usings + """
-            public partial class Outer
+            public class Outer
             {
                 [ShardedModel]
                 public partial class Inner : nn.Module<Tensor, Tensor>
@@ -81,8 +81,37 @@ public sealed class DiagnosticTests
 
         var diagnostics = result.Reported.Where(d => d.Id == "MG0001").OrderBy(d => d.Location.SourceSpan.Start).ToList();
         Assert.Equal(2, diagnostics.Count);
-        Assert.Contains("nested", diagnostics[0].GetMessage());
+        Assert.Contains("nested in 'Outer', which is not a non-generic partial class", diagnostics[0].GetMessage());
         Assert.Contains("generic", diagnostics[1].GetMessage());
+    }
+
+    [Fact]
+    public void Models_and_modules_nested_in_partial_classes_are_generated()
+    {
+        string source = Usings + """
+            public static partial class Zoo
+            {
+                [ShardedModel]
+                public partial class Root : nn.Module<Tensor, Tensor>
+                {
+                    private Block block = new Block();
+                    public Root() : base("R") => RegisterComponents();
+                    public override Tensor forward(Tensor x) => x;
+
+                    public partial class Block : nn.Module<Tensor, Tensor>
+                    {
+                        private Linear proj = nn.Linear(2, 2, hasBias: false);
+                        public Block() : base("B") => RegisterComponents();
+                        public override Tensor forward(Tensor x) => x;
+                    }
+                }
+            }
+            """;
+        var result = GeneratorHarness.Run(source, [new TestManifest("/ckpt/m.manifest", "block.proj.weight F32 [2,2]\n", "Demo.Zoo.Root")]);
+
+        Assert.Empty(result.Reported);
+        Assert.Empty(result.CompilerDiagnostics);
+        Assert.Contains(result.Sources, s => s.HintName == "Demo.Zoo.Root.Block.ModelGen.Glue.g.cs");
     }
 
     [Fact]
@@ -189,6 +218,24 @@ public sealed class DiagnosticTests
         AssertAt(tied, source, "head =");
         Diagnostic initializer = result.Reported.Single(d => d.GetMessage().Contains("Missing"));
         AssertAt(initializer, source, "Initializer(\"Missing\")");
+    }
+
+    [Fact]
+    public void MG0005_ties_must_name_one_parameter_outside_lists()
+    {
+        string source = Model("""
+                private ModuleList<Linear> layers = new ModuleList<Linear>();
+                [TiedTo("layers.{i}.weight", Parameter = "weight")]
+                private Linear head = nn.Linear(2, 2, hasBias: false);
+                private ModelGen.Layers.RMSNorm norm = new(2);
+                [TiedTo("norm.weight", Parameter = "weight")]
+                private Linear fine = nn.Linear(2, 2, hasBias: false);
+            """);
+        var result = GeneratorHarness.Run(source);
+
+        Diagnostic d = Single(result, "MG0005");
+        AssertAt(d, source, "head =");
+        Assert.Contains("outside module lists", d.GetMessage());
     }
 
     [Fact]

@@ -111,6 +111,9 @@ public sealed class KeyTableGroundTruthTests
         Assert.Equal("ones", rows["model.norm.weight"].Initializer);
         Assert.Equal("normal(0, 1)", rows["model.embed_tokens.weight"].Initializer);
         Assert.Equal("TorchSharp.Modules.Linear", rows["lm_head.weight"].Owner);
+        Assert.Equal("TinyLlamaForCausalLM.lm_head.weight", rows["lm_head.weight"].Member);
+        Assert.Equal("TinyAttention.q_proj.weight", rows["model.layers.{i}.self_attn.q_proj.weight"].Member);
+        Assert.Equal("TinyAttention.inv_freq", rows["model.layers.{i}.self_attn.inv_freq"].Member);
         Assert.True(TinyLlamaForCausalLM.CheckpointKeys.IsIgnored("model.layers.7.self_attn.rotary_emb.inv_freq"));
         Assert.False(TinyLlamaForCausalLM.CheckpointKeys.IsIgnored("model.layers.7.self_attn.inv_freq"));
     }

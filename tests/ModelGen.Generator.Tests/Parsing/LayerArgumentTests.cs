@@ -28,7 +28,7 @@ public sealed class LayerArgumentTests
     }
 
     private static string Row(string pattern, bool optional) =>
-        $"KeyPattern(\"{pattern}\", global::ModelGen.Mapping.TensorKind.Parameter, \"TorchSharp.Modules.Linear\", \"uniform(±1/sqrt(fan_in))\", {(optional ? "true" : "false")},";
+        $"KeyPattern(\"{pattern}\", global::ModelGen.Mapping.TensorKind.Parameter, \"TorchSharp.Modules.Linear\", initializer: \"uniform(±1/sqrt(fan_in))\", optional: {(optional ? "true" : "false")},";
 
     [Fact]
     public void Named_literal_positional_constant_and_default_arguments()
