@@ -10,9 +10,7 @@ internal sealed class Report(int rank)
         var line = string.Create(CultureInfo.InvariantCulture, $"rank={rank} event={name}");
         foreach ((string key, object value) in fields)
             line += string.Create(CultureInfo.InvariantCulture, $" {key}={value}");
-        // One write per line so lines of different ranks do not interleave mid-line.
-        Console.Out.Write(line + "\n");
-        Console.Out.Flush();
+        StandardOutput.WriteLine(line);
     }
 
     public int Fail(string message)

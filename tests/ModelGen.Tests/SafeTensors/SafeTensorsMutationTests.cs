@@ -240,7 +240,10 @@ public class SafeTensorsMutationTests(ITestOutputHelper output)
         }, seed: new PCG(11, 20261125).ToString(), iter: 1000, threads: 1);
 
         output.WriteLine(string.Join(", ", outcomes.Select(p => $"{p.Key} {p.Value}")));
+        // The damage must reach past the JSON parser: clean opens, index rejections and shard-level rejections all occur.
+        // (Rarer rules such as KeyMissingInShard show up in only a few of the 1000 cases, so they are not required.)
         Assert.True(outcomes.GetValueOrDefault("opened") > 0);
-        Assert.True(outcomes.Count >= 4, string.Join(", ", outcomes.Keys));
+        Assert.True(outcomes.GetValueOrDefault(nameof(SafeTensorsRule.InvalidIndex)) > 0, string.Join(", ", outcomes.Keys));
+        Assert.True(outcomes.Count >= 3, string.Join(", ", outcomes.Keys));
     }
 }
