@@ -1,3 +1,4 @@
+using ModelGen.Native;
 using System.Diagnostics.CodeAnalysis;
 using TorchSharp;
 

@@ -1,3 +1,4 @@
+using ModelGen.Native;
 using ModelGen.Distributed;
 using TorchSharp;
 
@@ -101,13 +102,13 @@ internal static class TensorTransfer
         {
             long packedBytes = small.Sum(i => batch[i].ByteCount);
             using torch.Tensor packed = torch.empty(packedBytes, torch.ScalarType.Byte, torch.CPU);
-            byte* pack = (byte*)SafeTensors.TensorMemory.DataPointer(packed);
+            byte* pack = (byte*)TensorMemory.DataPointer(packed);
             long offset = 0;
             if (group.Rank == 0)
             {
                 foreach (int i in small)
                 {
-                    Buffer.MemoryCopy((void*)SafeTensors.TensorMemory.DataPointer(tensors[i]), pack + offset, batch[i].ByteCount, batch[i].ByteCount);
+                    Buffer.MemoryCopy((void*)TensorMemory.DataPointer(tensors[i]), pack + offset, batch[i].ByteCount, batch[i].ByteCount);
                     offset += batch[i].ByteCount;
                 }
             }
@@ -116,7 +117,7 @@ internal static class TensorTransfer
             {
                 foreach (int i in small)
                 {
-                    Buffer.MemoryCopy(pack + offset, (void*)SafeTensors.TensorMemory.DataPointer(tensors[i]), batch[i].ByteCount, batch[i].ByteCount);
+                    Buffer.MemoryCopy(pack + offset, (void*)TensorMemory.DataPointer(tensors[i]), batch[i].ByteCount, batch[i].ByteCount);
                     offset += batch[i].ByteCount;
                 }
             }

@@ -1,3 +1,4 @@
+using ModelGen.Native;
 using System.Runtime.ExceptionServices;
 using Microsoft.Win32.SafeHandles;
 using TorchSharp;

@@ -1,3 +1,4 @@
+using ModelGen.Native;
 using System.Runtime.InteropServices;
 using ModelGen.Distributed;
 using TorchSharp;
