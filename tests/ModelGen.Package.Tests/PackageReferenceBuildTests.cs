@@ -16,28 +16,6 @@ public sealed class PackageReferenceBuildTests(PackedModelGen package) : IDispos
 
     private const string ModelName = "Demo.TinyMlp";
 
-    /// <summary>A copy of the examples' SwiGLU block as a root model; <c>{0}</c> is the name of the up projection.</summary>
-    private const string ModelTemplate = """
-        using ModelGen;
-        using TorchSharp;
-        using TorchSharp.Modules;
-        using static TorchSharp.torch;
-
-        namespace Demo;
-
-        [ShardedModel]
-        public sealed partial class TinyMlp : nn.Module<Tensor, Tensor>
-        {
-            private readonly Linear gate_proj = nn.Linear(2, 3, hasBias: false);
-            private readonly Linear {0} = nn.Linear(2, 3, hasBias: false);
-            private readonly Linear down_proj = nn.Linear(3, 2, hasBias: false);
-
-            public TinyMlp() : base(nameof(TinyMlp)) => RegisterComponents();
-
-            public override Tensor forward(Tensor x) => down_proj.forward(nn.functional.silu(gate_proj.forward(x)) * {0}.forward(x));
-        }
-        """;
-
     private const string Program = """
         using System.Globalization;
         using Demo;
@@ -57,7 +35,23 @@ public sealed class PackageReferenceBuildTests(PackedModelGen package) : IDispos
 
     public void Dispose() => _project.Dispose();
 
-    private static string Model(string upProjection) => ModelTemplate.Replace("{0}", upProjection, StringComparison.Ordinal);
+    private static string Guide() => File.ReadAllText(Path.Combine(RepositoryPaths.Root, "docs", "getting-started.md"));
+
+    /// <summary>The diagnostics the guide shows for the renamed field, each without its leading "...".</summary>
+    private static string[] GuideDiagnostics() =>
+        Guide().Split('\n').Where(l => l.StartsWith("...", StringComparison.Ordinal) && l.Contains(": warning MG", StringComparison.Ordinal))
+            .Select(l => l[3..].TrimEnd()).ToArray();
+
+    /// <summary>
+    /// The model of docs/getting-started.md (a copy of the examples' SwiGLU block), taken from the guide so the guide
+    /// stays exact; <paramref name="upProjection"/> renames its <c>up_proj</c> field.
+    /// </summary>
+    private static string Model(string upProjection)
+    {
+        Match model = Regex.Match(Guide(), @"```csharp\n(?<code>using ModelGen;.*?)```", RegexOptions.Singleline);
+        Assert.True(model.Success, "docs/getting-started.md has no model snippet");
+        return model.Groups["code"].Value.Replace("up_proj", upProjection, StringComparison.Ordinal);
+    }
 
     /// <summary>1-based line and column of the field named <paramref name="field"/> in the model source.</summary>
     private static (int Line, int Column) FieldLocation(string source, string field)
@@ -115,6 +109,11 @@ public sealed class PackageReferenceBuildTests(PackedModelGen package) : IDispos
         // The parameter the checkpoint lacks is reported at the renamed field.
         Assert.Contains($"Models.cs({line},{column}): warning MG0007: 'upper_proj.weight' (parameter) is not in the checkpoint", missing[0], StringComparison.Ordinal);
         Assert.DoesNotContain("warning CS", first.Output, StringComparison.Ordinal);
+        // The guide shows exactly these two lines (paths shortened).
+        string[] shown = GuideDiagnostics();
+        Assert.Equal(2, shown.Length);
+        Assert.EndsWith(shown[0], unmapped[0], StringComparison.Ordinal);
+        Assert.EndsWith(shown[1], missing[0], StringComparison.Ordinal);
 
         // 2. Against the committed manifest (the one the build wrote), strict: the same findings, now errors.
         File.Copy(_project.BuildManifestPath("model.safetensors"), _project.PathOf("checkpoint.manifest"));
