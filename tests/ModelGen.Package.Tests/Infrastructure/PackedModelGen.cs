@@ -46,6 +46,13 @@ public sealed class PackedModelGen : IDisposable
     {
         Directory.Delete(FeedDirectory, recursive: true);
         if (Directory.Exists(_globalPackagesVersionFolder)) Directory.Delete(_globalPackagesVersionFolder, recursive: true);
+        // The id folder goes too when no other version (a real install, a concurrent run) lives in it.
+        string idFolder = Path.GetDirectoryName(_globalPackagesVersionFolder)!;
+        if (Directory.Exists(idFolder) && !Directory.EnumerateFileSystemEntries(idFolder).Any())
+        {
+            try { Directory.Delete(idFolder); }
+            catch (IOException) { /* another run just restored a version into it */ }
+        }
     }
 
     /// <summary>The folder restore extracts packages to, as NuGet itself reports it.</summary>
