@@ -1,0 +1,29 @@
+using System.CommandLine;
+using System.CommandLine.Invocation;
+using ModelGen.Cli.Commands;
+
+namespace ModelGen.Cli;
+
+/// <summary>The <c>modelgen</c> command tree. Parse errors are reported here so that they exit with <see cref="ExitCodes.Usage"/>.</summary>
+internal static class CliApp
+{
+    public static int Run(string[] args, CliConsole console)
+    {
+        var root = new RootCommand("Inspect, verify and check safetensors checkpoints for ModelGen models.")
+        {
+            InspectCommand.Create(console),
+            ManifestCommand.Create(console),
+            VerifyCommand.Create(console),
+            CheckCommand.Create(console),
+        };
+        ParseResult parse = root.Parse(args);
+        if (parse.Action is ParseErrorAction)
+        {
+            foreach (var error in parse.Errors)
+                console.Error.WriteLine($"modelgen: error: {error.Message}");
+            console.Error.WriteLine("Run 'modelgen --help' or 'modelgen COMMAND --help' for usage.");
+            return ExitCodes.Usage;
+        }
+        return parse.Invoke(new InvocationConfiguration { Output = console.Output, Error = console.Error });
+    }
+}
