@@ -26,6 +26,22 @@ public sealed class UsageTests
             Assert.Contains("  " + command, help);
     }
 
+    [Fact]
+    public void Help_names_the_tool_command_not_the_assembly()
+    {
+        Assert.Contains("  modelgen inspect <PATH> [options]", CliRun.Of("inspect", "--help").Stdout);
+        Assert.Contains("  modelgen check <PATH> [options]", CliRun.Of("check", "--help").Stdout);
+    }
+
+    [Fact]
+    public void Version_exits_zero()
+    {
+        CliRun run = CliRun.Of("--version");
+
+        Assert.Equal(0, run.ExitCode);
+        Assert.Matches(@"^\d+\.\d+\.\d+", run.Stdout);
+    }
+
     [Theory]
     [InlineData()]
     [InlineData("frobnicate")]

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.CommandLine.Help;
 using System.CommandLine.Invocation;
 using ModelGen.Cli.Commands;
 
@@ -9,8 +10,11 @@ internal static class CliApp
 {
     public static int Run(string[] args, CliConsole console)
     {
-        var root = new RootCommand("Inspect, verify and check safetensors checkpoints for ModelGen models.")
+        // A plain command rather than RootCommand, whose name is the executable's (the assembly, not the tool command).
+        var root = new Command("modelgen", "Inspect, verify and check safetensors checkpoints for ModelGen models.")
         {
+            new HelpOption { Recursive = true },
+            new VersionOption(),
             InspectCommand.Create(console),
             ManifestCommand.Create(console),
             VerifyCommand.Create(console),

@@ -63,8 +63,11 @@ internal static class CheckCommand
             output.WriteLine($"tied:     '{tied.Pattern}' shares the storage of '{tied.TiedTo}'{(tied.InCheckpoint ? " (the checkpoint also holds a copy)" : "")}");
         foreach (ComputedKey computed in report.Computed)
             output.WriteLine($"computed: '{computed.Pattern}' is computed by the model{(computed.InCheckpoint ? " (the checkpoint also holds it; not loaded)" : "")}");
-        foreach (string optional in report.OptionalMissing)
-            output.WriteLine($"optional: '{optional}' is not in the checkpoint; it exists only for some instances");
+        if (report.OptionalMissing.Count > 0)
+        {
+            string examples = string.Join(", ", report.OptionalMissing.Take(MaxListed).Select(k => $"'{k}'"));
+            output.WriteLine($"optional: {report.OptionalMissing.Count} key{(report.OptionalMissing.Count == 1 ? "" : "s")} not in the checkpoint, which exist only for some instances ({examples}{(report.OptionalMissing.Count > MaxListed ? ", ..." : "")})");
+        }
         if (report.IgnoredKeys.Count > 0)
         {
             string examples = string.Join(", ", report.IgnoredKeys.Take(MaxListed).Select(k => $"'{k}'"));
