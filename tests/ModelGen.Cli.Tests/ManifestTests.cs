@@ -47,6 +47,7 @@ public sealed class ManifestTests : IDisposable
 
         CliRun strict = CliRun.Of("manifest", sharded.IndexPath);
         CliRun allowed = CliRun.Of("manifest", sharded.IndexPath, "--allow-missing-shards");
+        CliRun folder = CliRun.Of("manifest", Path.GetDirectoryName(sharded.IndexPath)!, "--allow-missing-shards");
 
         Assert.Equal(1, strict.ExitCode);
         Assert.Contains("ShardFileMissing", strict.Stderr);
@@ -54,6 +55,7 @@ public sealed class ManifestTests : IDisposable
         Assert.Equal(CheckpointManifest.FromCheckpoint(sharded.IndexPath), allowed.Stdout);
         Assert.Contains("\nstep\n", allowed.Stdout);
         Assert.Contains("embed.weight F32 [16,8]\n", allowed.Stdout);
+        Assert.Equal(allowed.Stdout, folder.Stdout);
     }
 
     [Fact]

@@ -74,8 +74,13 @@ internal static class ManifestCommand
     /// <summary>The file whose headers the manifest is made of: validated through a full open, unless shards may be missing.</summary>
     private static string Resolve(string path, bool allowMissingShards)
     {
-        if (allowMissingShards && File.Exists(path) && CheckpointManifest.IsCheckpoint(path))
-            return Path.GetFullPath(path);
+        if (allowMissingShards)
+        {
+            // Without validation a folder can only mean its conventional index: the shards may be elsewhere.
+            string candidate = Directory.Exists(path) ? Path.Combine(path, SafeTensorsCheckpoint.IndexFileName) : path;
+            if (File.Exists(candidate) && CheckpointManifest.IsCheckpoint(candidate))
+                return Path.GetFullPath(candidate);
+        }
         if (!Directory.Exists(path) && File.Exists(path) && !CheckpointManifest.IsCheckpoint(path))
             throw new CommandFailureException(new CommandFailure("NotACheckpoint", Path.GetFullPath(path), null,
                 "the file is neither a .safetensors file nor a *.index.json.", ExitCodes.Failed));
