@@ -1,0 +1,31 @@
+namespace ModelGen.Cli.Check;
+
+/// <summary>One mismatch the build would report, with its diagnostic ID and the build's message text.</summary>
+/// <param name="Id">The diagnostic ID, for example <c>MG0006</c> (see docs/diagnostics.md).</param>
+/// <param name="Message">The message, worded as the build words it.</param>
+/// <param name="Key">The checkpoint key concerned (unmapped keys), or <see langword="null"/>.</param>
+/// <param name="Pattern">The model key pattern concerned (missing entries, module lists), or <see langword="null"/>.</param>
+/// <param name="Suggestion">For an unmapped key: the closest model key, when close enough to be a likely typo.</param>
+internal sealed record CheckFinding(string Id, string Message, string? Key, string? Pattern, string? Suggestion = null);
+
+/// <summary>A tied key: shares the storage of <paramref name="TiedTo"/>; the checkpoint may or may not hold a copy.</summary>
+internal sealed record TiedKey(string Pattern, string TiedTo, bool InCheckpoint);
+
+/// <summary>A buffer the model computes instead of loading.</summary>
+internal sealed record ComputedKey(string Pattern, bool InCheckpoint);
+
+/// <summary>Everything a comparison of a model's key table with a checkpoint's keys found.</summary>
+internal sealed record CheckReport(
+    string ModelName,
+    int ModelPatterns,
+    int CheckpointKeys,
+    int MappedKeys,
+    IReadOnlyList<CheckFinding> Findings,
+    IReadOnlyList<string> IgnoredKeys,
+    IReadOnlyList<TiedKey> Tied,
+    IReadOnlyList<ComputedKey> Computed,
+    IReadOnlyList<string> OptionalMissing)
+{
+    /// <summary>True when the build would report nothing.</summary>
+    public bool IsClean => Findings.Count == 0;
+}
