@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Distributed-loading benchmark: ModelGen's loader against the floor of this machine and against peers, all in
 # one run, with 1 and several ranks. Prints one JSON object per (scenario, ranks) on stdout; writes a Markdown
-# summary with the targets checked to OUT/load-summary.md (and to stderr).
+# summary with the targets checked to OUT/load-summary.md (and to stderr), and a chart to OUT/load.png.
 #
 #   benchmarks/load.sh [--ranks 1,3] [--param-gib 1.5] [--scenarios floor,modelgen,naive,pytorch] [--reps 3] [--out DIR]
 #
@@ -66,5 +66,5 @@ for rep in $(seq "$reps"); do
   done
 done
 
-dotnet "$bench" summarize-load --runs "$out/runs" --markdown "$out/load-summary.md"
+dotnet "$bench" summarize-load --runs "$out/runs" --markdown "$out/load-summary.md" --chart "$out/load.png"
 cat "$out/load-summary.md" >&2
