@@ -11,7 +11,7 @@ namespace ModelGen.Benchmarks.Scenarios;
 /// <summary>
 /// The physical floor of distributed loading on this machine: rank 0 reads every tensor's bytes once into fresh
 /// memory (allocated like libtorch's large tensors) and broadcasts them raw into fresh memory on the other
-/// ranks. No model, no dtype logic, no torch calls.
+/// ranks, tensor by tensor. No model, no dtype logic, no torch calls.
 /// </summary>
 internal static class FloorLoadScenario
 {
@@ -40,7 +40,14 @@ internal static class FloorLoadScenario
                     using var file = File.OpenHandle(entry.FilePath, FileMode.Open, FileAccess.Read, FileShare.Read);
                     RawRead.Into(file, entry.FileOffset, buffer.Pointer, entry.ByteLength);
                 }
-                if (group.Size > 1) group.BroadcastNative((nint)buffer.Pointer, sizes[i], root: 0);
+                if (group.Size > 1)
+                {
+                    // The one synchronization any rank-0 loader needs before sending (the loader's error
+                    // agreement is the same reduction): with more ranks than cores, waiting ranks sleep in it
+                    // instead of spinning in the broadcast while rank 0 reads.
+                    group.AllReduceMax(0);
+                    group.BroadcastNative((nint)buffer.Pointer, sizes[i], root: 0);
+                }
                 buffers.Add(buffer);
                 bytes += sizes[i];
             }

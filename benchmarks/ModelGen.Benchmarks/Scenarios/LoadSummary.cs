@@ -27,7 +27,7 @@ internal static class LoadSummary
     public static IReadOnlyList<ScenarioResult> Summarize(string runsFolder)
     {
         var runs = Directory.GetFiles(runsFolder, "*.jsonl").Order(StringComparer.Ordinal)
-            .Select(file => File.ReadLines(file).Select(JsonPart).Where(l => l.Length > 0).Select(l => JsonSerializer.Deserialize<LoadResult>(l)!).OrderBy(r => r.Rank).ToArray())
+            .Select(file => File.ReadLines(file).SelectMany(JsonObjects).Select(l => JsonSerializer.Deserialize<LoadResult>(l)!).OrderBy(r => r.Rank).ToArray())
             .Where(lines => lines.Length > 0)
             .ToArray();
         return runs.GroupBy(r => (r[0].Scenario, r[0].Ranks))
@@ -36,8 +36,20 @@ internal static class LoadSummary
             .ToArray();
     }
 
-    // A terminal control sequence can precede a line when a launcher hands the program a pseudo-terminal.
-    private static string JsonPart(string line) => line.IndexOf('{', StringComparison.Ordinal) is var start and >= 0 ? line[start..] : "";
+    /// <summary>
+    /// The JSON objects in one line of a job's merged output. mpirun can put a terminal control sequence before a
+    /// line, or two ranks' lines on one line; each rank's object is flat, so braces delimit it.
+    /// </summary>
+    private static IEnumerable<string> JsonObjects(string line)
+    {
+        for (int start = line.IndexOf('{', StringComparison.Ordinal); start >= 0; start = line.IndexOf('{', start + 1))
+        {
+            int end = line.IndexOf('}', start);
+            if (end < 0) yield break;
+            yield return line[start..(end + 1)];
+            start = end;
+        }
+    }
 
     private static ScenarioResult Merge(string scenario, int ranks, LoadResult[][] runs)
     {
