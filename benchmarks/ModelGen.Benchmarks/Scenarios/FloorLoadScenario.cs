@@ -2,7 +2,6 @@ using System.Diagnostics;
 using ModelGen.Benchmarks.Measurement;
 using ModelGen.Diagnostics;
 using ModelGen.Distributed;
-using ModelGen.Native;
 using ModelGen.SafeTensors;
 using TorchSharp;
 
@@ -10,8 +9,8 @@ namespace ModelGen.Benchmarks.Scenarios;
 
 /// <summary>
 /// The physical floor of distributed loading on this machine: rank 0 reads every tensor's bytes once into fresh
-/// memory (allocated like libtorch's large tensors) and the bytes are broadcast raw into fresh memory on the other
-/// ranks. No model, no dtype logic, no torch calls, and as few collectives as the bytes allow: consecutive tensors
+/// memory (from libtorch's allocator, as loaded tensors are) and the bytes are broadcast raw into fresh memory on
+/// the other ranks. No model, no dtype logic, no torch calls, and as few collectives as the bytes allow: consecutive tensors
 /// travel together in chunks of up to <see cref="ChunkBytes"/>, with one synchronization per chunk.
 /// </summary>
 internal static class FloorLoadScenario
@@ -21,7 +20,6 @@ internal static class FloorLoadScenario
     public static LoadResult Run(string checkpointPath)
     {
         using IProcessGroup group = ProcessGroups.FromEnvironment();
-        bool hugePages = NativeEnvironment.HugePagesRequested;
         // Same baseline as the other scenarios: the torch libraries are loaded before measuring.
         using (torch.empty(1, device: torch.CPU)) { }
         group.Barrier();
@@ -30,19 +28,27 @@ internal static class FloorLoadScenario
         var clock = Stopwatch.StartNew();
         SafeTensorsCheckpoint? checkpoint = group.Rank == 0 ? SafeTensorsCheckpoint.Open(checkpointPath) : null;
         long[] sizes = ShareSizes(group, checkpoint);
-        var buffers = new List<HugePageBuffer>();
+        var buffers = new List<TorchBuffer>();
         long bytes = 0;
         foreach ((int first, int count, long length) in Chunks(sizes))
         {
-            var buffer = new HugePageBuffer(length, hugePages);
-            buffers.Add(buffer);
-            if (checkpoint is not null) ReadChunk(checkpoint, first, count, buffer);
+            var chunk = Enumerable.Range(first, count).Select(i => new TorchBuffer(sizes[i])).ToArray();
+            buffers.AddRange(chunk);
+            if (checkpoint is not null)
+            {
+                for (int i = 0; i < count; i++)
+                    ReadTensor(checkpoint.Entries[first + i], chunk[i]);
+            }
             if (group.Size > 1)
             {
                 // The one synchronization a rank-0 loader needs before sending (the loader's error agreement is the
                 // same reduction): with more ranks than cores, waiting ranks sleep in it while rank 0 reads.
                 group.AllReduceMax(0);
-                unsafe { group.BroadcastNative((nint)buffer.Pointer, length, root: 0); }
+                foreach (TorchBuffer buffer in chunk)
+                {
+                    if (buffer.Length > 0)
+                        unsafe { group.BroadcastNative((nint)buffer.Pointer, buffer.Length, root: 0); }
+                }
             }
             bytes += length;
         }
@@ -50,7 +56,7 @@ internal static class FloorLoadScenario
         double seconds = clock.Elapsed.TotalSeconds;
         var result = new LoadResult("floor", group.Rank, group.Size, bytes, rssBefore, ProcessMemory.PeakRssBytes(), seconds, 0);
         checkpoint?.Dispose();
-        foreach (HugePageBuffer buffer in buffers) buffer.Dispose();
+        foreach (TorchBuffer buffer in buffers) buffer.Dispose();
         return result;
     }
 
@@ -72,16 +78,10 @@ internal static class FloorLoadScenario
         if (sizes.Length > first) yield return (first, sizes.Length - first, length);
     }
 
-    private static unsafe void ReadChunk(SafeTensorsCheckpoint checkpoint, int first, int count, HugePageBuffer buffer)
+    private static unsafe void ReadTensor(SafeTensorsEntry entry, TorchBuffer buffer)
     {
-        long offset = 0;
-        for (int i = first; i < first + count; i++)
-        {
-            SafeTensorsEntry entry = checkpoint.Entries[i];
-            using var file = File.OpenHandle(entry.FilePath, FileMode.Open, FileAccess.Read, FileShare.Read);
-            RawRead.Into(file, entry.FileOffset, buffer.Pointer + offset, entry.ByteLength);
-            offset += entry.ByteLength;
-        }
+        using var file = File.OpenHandle(entry.FilePath, FileMode.Open, FileAccess.Read, FileShare.Read);
+        RawRead.Into(file, entry.FileOffset, buffer.Pointer, entry.ByteLength);
     }
 
     /// <summary>Rank 0 tells the others how many bytes each tensor has, in checkpoint order.</summary>
