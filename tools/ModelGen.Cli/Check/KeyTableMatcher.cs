@@ -1,3 +1,4 @@
+using ModelGen.Generator.Mapping;
 using ModelGen.Mapping;
 
 namespace ModelGen.Cli.Check;
