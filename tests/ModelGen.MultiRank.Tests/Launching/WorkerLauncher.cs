@@ -31,6 +31,20 @@ public static class WorkerLauncher
     public static Task<WorkerRun> RunAloneAsync(string[] arguments, TimeSpan? timeout = null) =>
         RunAsync(DotnetHost(), [WorkerPath, .. arguments], clearLauncherVariables: true, timeout ?? DefaultTimeout);
 
+    /// <summary>
+    /// Runs another .NET program of the repository (<paramref name="dll"/>): alone when <paramref name="ranks"/> is 0
+    /// (launcher variables removed), otherwise under mpirun with that many ranks.
+    /// </summary>
+    public static Task<WorkerRun> ProgramAsync(string dll, string[] arguments, int ranks, TimeSpan? timeout = null)
+    {
+        if (!File.Exists(dll))
+            throw new InvalidOperationException($"The program was not built: {dll}");
+        if (ranks == 0)
+            return RunAsync(DotnetHost(), [dll, .. arguments], clearLauncherVariables: true, timeout ?? DefaultTimeout, requireWorker: false);
+        string[] launcher = ["-np", ranks.ToString(System.Globalization.CultureInfo.InvariantCulture), "--allow-run-as-root", "--oversubscribe"];
+        return RunAsync(FindMpirun(), [.. launcher, DotnetHost(), dll, .. arguments], clearLauncherVariables: false, timeout ?? DefaultTimeout, requireWorker: false);
+    }
+
     /// <summary>The mpirun on PATH; fails with what to install when there is none.</summary>
     public static string FindMpirun() => FindMpirun(Environment.GetEnvironmentVariable("PATH"));
 
@@ -51,9 +65,9 @@ public static class WorkerLauncher
     private static string DotnetHost() =>
         Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host ? host : "dotnet";
 
-    private static async Task<WorkerRun> RunAsync(string program, string[] arguments, bool clearLauncherVariables, TimeSpan timeout)
+    private static async Task<WorkerRun> RunAsync(string program, string[] arguments, bool clearLauncherVariables, TimeSpan timeout, bool requireWorker = true)
     {
-        if (!File.Exists(WorkerPath))
+        if (requireWorker && !File.Exists(WorkerPath))
             throw new InvalidOperationException($"The worker was not built next to the tests: {WorkerPath}");
 
         var start = new ProcessStartInfo(program)
