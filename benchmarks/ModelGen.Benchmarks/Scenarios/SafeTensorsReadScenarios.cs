@@ -11,7 +11,7 @@ namespace ModelGen.Benchmarks.Scenarios;
 
 /// <summary>
 /// Reading one safetensors file into fresh memory, three ways: ModelGen's reader into fresh tensors, the floor
-/// (raw positional reads into fresh native memory allocated like libtorch's), and TorchSharp.PyBridge's
+/// (raw positional reads into fresh bytes from libtorch's allocator), and TorchSharp.PyBridge's
 /// <c>load_safetensors</c> into a model of the same shapes. Each run is its own process, so peak RSS is its own.
 /// </summary>
 internal static class SafeTensorsReadScenarios
@@ -48,7 +48,7 @@ internal static class SafeTensorsReadScenarios
                 }
                 break;
             case "floor":
-                FloorRead(file, entries, hugePages, keep);
+                FloorRead(file, entries, keep);
                 break;
             case "pybridge":
                 peerModel!.load_safetensors(file, strict: true);
@@ -63,13 +63,14 @@ internal static class SafeTensorsReadScenarios
         return new ReadResult("safetensors-read", scenario, dtypeLabel, hugePages, bytes, tensors, seconds, rssBefore, peak);
     }
 
-    private static unsafe void FloorRead(string file, IReadOnlyList<SafeTensorsEntry> entries, bool hugePages, List<IDisposable> keep)
+    private static unsafe void FloorRead(string file, IReadOnlyList<SafeTensorsEntry> entries, List<IDisposable> keep)
     {
-        // Offsets come from the header read before the clock started: the floor does only allocation and reads.
+        // Offsets come from the header read before the clock started: the floor does only allocation and reads,
+        // into raw bytes from libtorch's allocator (huge pages when they are on), as every tensor gets.
         using var handle = File.OpenHandle(file, FileMode.Open, FileAccess.Read, FileShare.Read);
         foreach (SafeTensorsEntry entry in entries)
         {
-            var buffer = new HugePageBuffer(entry.ByteLength, hugePages);
+            var buffer = new TorchBuffer(entry.ByteLength);
             RawRead.Into(handle, entry.FileOffset, buffer.Pointer, entry.ByteLength);
             keep.Add(buffer);
         }
