@@ -71,3 +71,37 @@ public sealed class ShardedModelContractTests
         Assert.False(pattern.Computed);
     }
 }
+
+/// <summary>
+/// The generator (netstandard2.0, no reference to the runtime) and the runtime each carry the glob matcher; the
+/// build's ignore decisions must equal the loader's, so both are run over the same random globs and keys.
+/// </summary>
+public class KeyGlobParityTests
+{
+    private const string GlobAlphabet = "ab.*?";
+    private const string KeyAlphabet = "ab.";
+
+    [Fact]
+    public void BuildTimeAndRunTimeMatchersAgreeOnRandomGlobsAndKeys()
+    {
+        var random = new Random(20261125);
+        int matches = 0;
+        for (int i = 0; i < 20_000; i++)
+        {
+            string glob = Word(random, GlobAlphabet, 7);
+            string key = Word(random, KeyAlphabet, 9);
+            bool atRunTime = ModelGen.Mapping.KeyGlob.IsMatch(glob, key);
+            Assert.True(atRunTime == ModelGen.Generator.Mapping.KeyGlob.IsMatch(glob, key), $"glob '{glob}', key '{key}'");
+            if (atRunTime) matches++;
+        }
+        // Both outcomes occur often enough for the comparison to mean something.
+        Assert.InRange(matches, 500, 19_500);
+    }
+
+    private static string Word(Random random, string alphabet, int maxLength)
+    {
+        var chars = new char[random.Next(0, maxLength + 1)];
+        for (int i = 0; i < chars.Length; i++) chars[i] = alphabet[random.Next(alphabet.Length)];
+        return new string(chars);
+    }
+}
