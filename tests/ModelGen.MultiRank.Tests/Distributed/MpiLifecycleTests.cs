@@ -38,6 +38,7 @@ public class MpiLifecycleTests
 
         Assert.False(run.TimedOut, run.ToString());
         Assert.Equal(4, run.ExitCode);
-        Assert.Equal(3, run.Named("open-after-finalize").Count);
+        // The first rank to exit with 4 makes mpirun end the others, which may not have printed yet.
+        Assert.InRange(run.Named("open-after-finalize").Count, 1, 3);
     }
 }
