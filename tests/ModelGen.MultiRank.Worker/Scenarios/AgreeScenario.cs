@@ -31,6 +31,8 @@ internal static class AgreeScenario
             report.Event("agree-failed",
                 ("failingRank", e.FailingRank), ("worldSize", e.WorldSize), ("hasInner", e.InnerException is not null),
                 ("message", e.Message));
+            // Every rank's line is out before any rank exits non-zero: mpirun then ends the others at once.
+            group.Barrier();
             return FailureExitCode;
         }
     }
