@@ -82,7 +82,6 @@ public static class Qwen3MoeConfigFile
     /// </summary>
     public static Qwen3MoeConfig Random(int sizeMib, TorchSharp.torch.ScalarType dtype, bool tied)
     {
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(sizeMib);
         var shape = new Qwen3MoeConfig
         {
             VocabSize = 8192,
@@ -100,10 +99,7 @@ public static class Qwen3MoeConfigFile
             TieWordEmbeddings = tied,
             TorchDType = CheckpointDTypes.HuggingFaceName(dtype),
         };
-        long oneLayer = shape.ParameterCount;
-        long perLayer = (shape with { NumHiddenLayers = 2 }).ParameterCount - oneLayer;
-        long target = (long)sizeMib * (1 << 20) / CheckpointDTypes.ElementSize(dtype);
-        int layers = (int)Math.Max(1, Math.Round((double)(target - (oneLayer - perLayer)) / perLayer));
+        int layers = LayerCount.ForSize(sizeMib, dtype, shape.ParameterCount, (shape with { NumHiddenLayers = 2 }).ParameterCount);
         return shape with { NumHiddenLayers = layers };
     }
 }

@@ -102,14 +102,15 @@ public static class ShardedLoader
                         }
                     }
 
-                    var byKey = model.GetTensorSlots().ToDictionary(s => s.Key, StringComparer.Ordinal);
+                    // The slots read and write the model's live members, so the list taken for planning still serves.
+                    var byKey = slots.ToDictionary(s => s.Key, StringComparer.Ordinal);
                     foreach (TensorSlot tied in plan.Tied)
                         tied.Set(byKey[tied.TiedTo!].Get()!);
 
                     group.RunAndAgree(() => model.ComputeBuffers(options.Device));
                 }
 
-                CheckNothingLeftOnMeta();
+                CheckNothingLeftOnMeta(slots);
                 return new LoadReport
                 {
                     Rank = group.Rank,
@@ -206,9 +207,9 @@ public static class ShardedLoader
         private void Report(string key, int total, long totalBytes) =>
             options.Progress?.Report(new LoadProgress(key, ++_tensorsDone, total, _bytesDone, totalBytes));
 
-        private void CheckNothingLeftOnMeta()
+        private void CheckNothingLeftOnMeta(IReadOnlyList<TensorSlot> slots)
         {
-            var left = model.GetTensorSlots()
+            var left = slots
                 .Where(s => s.Get() is not { } t || t.device_type == DeviceType.META)
                 .Select(s => s.Key)
                 .ToArray();
