@@ -18,6 +18,7 @@ public static class JsonReport
             json.WriteNumber("rank", result.Load.Rank);
             json.WriteNumber("ranks", result.Load.Ranks);
             json.WriteString("backend", result.Load.Backend);
+            json.WriteString("transport", result.Load.Transport);
             json.WriteString("model", result.ModelSummary);
             json.WriteString("dtype", result.DType);
             json.WriteNumber("threads", result.Threads);

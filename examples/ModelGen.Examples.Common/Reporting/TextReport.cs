@@ -27,7 +27,7 @@ public static class TextReport
         var load = result.Load;
         var lines = new List<string>
         {
-            F($"ModelGen load ({result.Scenario}): {load.Ranks} rank(s) ({load.Backend}), {result.Threads} thread(s) per rank"),
+            F($"ModelGen load ({result.Scenario}): {load.Ranks} rank(s) ({load.Backend}, transport {load.Transport}), {result.Threads} thread(s) per rank"),
             F($"  checkpoint  {result.CheckpointPath}{(result.CheckpointWritten ? " (written by this run)" : "")}"),
             F($"  model       {result.ModelSummary}, {result.DType}"),
             F($"  keys        loaded {load.LoadedKeys.Count}, initialized {load.InitializedKeys.Count}, ignored {load.IgnoredKeys.Count}, ") +

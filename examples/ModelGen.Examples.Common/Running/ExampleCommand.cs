@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.CommandLine.Parsing;
 using ModelGen.Examples.Checkpoints;
+using ModelGen.Loading;
 
 namespace ModelGen.Examples.Running;
 
@@ -30,9 +31,14 @@ public static class ExampleCommand
         var threads = new Option<int?>("--threads") { Description = "torch compute threads per rank (default: torch's choice)." };
         threads.Validators.Add(r => { if (r.GetValueOrDefault<int?>() is <= 0) r.AddError("--threads must be positive."); });
         var noForward = new Option<bool>("--no-forward") { Description = "Skip the forward pass (for load benchmarks)." };
+        var transport = new Option<LoadTransport>("--transport")
+        {
+            Description = "How tensors reach the other ranks: Auto (peer reads on one machine, else broadcast), Broadcast or PeerRead.",
+            DefaultValueFactory = _ => LoadTransport.Auto,
+        };
         var json = new Option<bool>("--json") { Description = "Print one JSON object per rank on standard output; progress goes to standard error." };
 
-        var root = new RootCommand(recipe.Description) { checkpoint, sizeMib, checkpointDType, tied, shardMib, seed, dtype, threads, noForward, json };
+        var root = new RootCommand(recipe.Description) { checkpoint, sizeMib, checkpointDType, tied, shardMib, seed, dtype, threads, noForward, transport, json };
         root.SetAction(parse =>
         {
             string? loadDType = parse.GetValue(dtype);
@@ -47,6 +53,7 @@ public static class ExampleCommand
                 DType = loadDType is null ? null : CheckpointDTypes.Parse(loadDType),
                 Threads = parse.GetValue(threads),
                 NoForward = parse.GetValue(noForward),
+                Transport = parse.GetValue(transport),
                 Json = parse.GetValue(json),
             };
             return ExampleRunner.Run(recipe, settings);

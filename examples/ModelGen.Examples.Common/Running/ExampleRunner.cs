@@ -59,6 +59,7 @@ public static class ExampleRunner
         LoadReport load = ShardedLoader.Load(model.Sharded, settings.CheckpointFolder, new LoadOptions
         {
             ProcessGroup = group,
+            Transport = settings.Transport,
             Progress = isRoot ? new RankZeroProgress(log) : null,
         });
 

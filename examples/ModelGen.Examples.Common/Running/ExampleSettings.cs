@@ -1,3 +1,4 @@
+using ModelGen.Loading;
 using TorchSharp;
 
 namespace ModelGen.Examples.Running;
@@ -31,6 +32,9 @@ public sealed record ExampleSettings
 
     /// <summary>Whether to skip the forward pass.</summary>
     public bool NoForward { get; init; }
+
+    /// <summary>How tensors reach the other ranks.</summary>
+    public LoadTransport Transport { get; init; } = LoadTransport.Auto;
 
     /// <summary>Whether to print one JSON line per rank instead of text.</summary>
     public bool Json { get; init; }

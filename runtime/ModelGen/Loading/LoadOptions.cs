@@ -30,6 +30,21 @@ public sealed class LoadOptions
     /// </summary>
     public bool InitializeMissing { get; init; } = true;
 
+    /// <summary>
+    /// How tensors reach the other ranks. <see cref="LoadTransport.Auto"/> (the default) copies straight out of rank
+    /// 0's memory when every rank is on its machine and may, and broadcasts otherwise.
+    /// </summary>
+    public LoadTransport Transport { get; init; } = LoadTransport.Auto;
+
+    /// <summary>
+    /// Whether rank 0's loaded tensors share pages with the checkpoint file (a private, copy-on-write mapping) instead
+    /// of holding a copy: no fresh memory and no copy on rank 0, and the page cache is the storage. On by default;
+    /// applies to tensors loaded to the CPU in the file's own element type at an aligned offset (the others are read).
+    /// While the model lives, do not cut short or rewrite the checkpoint file in place (replacing it by renaming a
+    /// new file over it is safe); turn this off if something might.
+    /// </summary>
+    public bool MapCheckpoint { get; init; } = true;
+
     /// <summary>Receives progress after every tensor. Reported on every rank.</summary>
     public IProgress<LoadProgress>? Progress { get; init; }
 }

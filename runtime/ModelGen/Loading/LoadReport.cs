@@ -12,6 +12,12 @@ public sealed record LoadReport
     /// <summary>The process group engine (<c>single</c> or <c>mpi</c>).</summary>
     public required string Backend { get; init; }
 
+    /// <summary>
+    /// How tensors reached the other ranks: <c>peer-read</c>, <c>broadcast</c>, or <c>none</c> in a single process
+    /// (see <see cref="LoadTransport"/>).
+    /// </summary>
+    public required string Transport { get; init; }
+
     /// <summary>Keys read from the checkpoint (rank 0) or received from rank 0 (other ranks).</summary>
     public required IReadOnlyList<string> LoadedKeys { get; init; }
 
@@ -29,6 +35,12 @@ public sealed record LoadReport
 
     /// <summary>Bytes of the loaded and initialized tensors this rank ends up holding.</summary>
     public required long ParameterBytes { get; init; }
+
+    /// <summary>
+    /// Of <see cref="ParameterBytes"/>, the bytes whose tensors share pages with the checkpoint file instead of
+    /// holding a copy (rank 0 only; see <see cref="LoadOptions.MapCheckpoint"/>).
+    /// </summary>
+    public long MappedBytes { get; init; }
 
     /// <summary>Wall-clock seconds of the load on this rank, from opening the checkpoint to the last check.</summary>
     public required double Seconds { get; init; }

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using ModelGen.Diagnostics;
 using ModelGen.Distributed;
+using ModelGen.Loading.Transfer;
 using ModelGen.Mapping;
 using ModelGen.Native;
 using ModelGen.SafeTensors;
@@ -66,6 +67,7 @@ public static class ShardedLoader
         private readonly List<string> _initialized = [];
         private readonly Dictionary<string, int> _initCalls = new(StringComparer.Ordinal);
         private long _bytesDone;
+        private long _mappedBytes;
         private int _tensorsDone;
 
         public LoadReport Execute()
@@ -75,6 +77,7 @@ public static class ShardedLoader
             bool isRoot = group.Rank == 0;
 
             SafeTensorsCheckpoint? checkpoint = null;
+            IBatchTransport? transport = null;
             try
             {
                 CheckpointCatalog catalog = ShareCatalog(isRoot, out checkpoint);
@@ -85,22 +88,27 @@ public static class ShardedLoader
 
                 using (torch.no_grad())
                 {
+                    using CheckpointMapping? mapping = isRoot && options.MapCheckpoint && options.Device.type == DeviceType.CPU ? new CheckpointMapping() : null;
                     var transfers = plan.Loads
                         .Select(step => (Slot: step.Slot, Loaded: true, Item: new TransferItem(step.Shape, step.DType,
-                            t => checkpoint!.ReadInto(step.Entry.Name, t), () => $"reading '{step.Entry.Name}' from {step.Entry.FilePath}")))
+                            t => checkpoint!.ReadInto(step.Entry.Name, t), () => $"reading '{step.Entry.Name}' from {step.Entry.FilePath}")
+                        {
+                            MapOnRoot = MapperFor(mapping, checkpoint, step.Entry.Name, step.DType),
+                        }))
                         .Concat(plan.Inits.Select(step => (Slot: step.Slot, Loaded: false, Item: new TransferItem(step.Shape, step.DType,
                             t => RunInitializer(step.Slot, t), () => $"initializing '{step.Slot.Key}'"))))
                         .ToArray();
-                    foreach (var batch in TensorTransfer.Batches(transfers, t => t.Item.ByteCount))
-                    {
-                        torch.Tensor[] tensors = TensorTransfer.Run(group, batch.Select(t => t.Item).ToArray(), _modelName);
-                        for (int i = 0; i < batch.Count; i++)
+                    transport = TransportSelection.Choose(group, options.Transport);
+                    TensorTransfer.Run(group, transport, TensorTransfer.Batches(transfers, t => t.Item.ByteCount), t => t.Item, _modelName,
+                        (batch, tensors) =>
                         {
-                            Place(batch[i].Slot, ToDevice(tensors[i]));
-                            (batch[i].Loaded ? _loaded : _initialized).Add(batch[i].Slot.Key);
-                            Report(batch[i].Slot.Key, total, totalBytes);
-                        }
-                    }
+                            for (int i = 0; i < batch.Count; i++)
+                            {
+                                Place(batch[i].Slot, ToDevice(tensors[i]));
+                                (batch[i].Loaded ? _loaded : _initialized).Add(batch[i].Slot.Key);
+                                Report(batch[i].Slot.Key, total, totalBytes);
+                            }
+                        });
 
                     // The slots read and write the model's live members, so the list taken for planning still serves.
                     var byKey = slots.ToDictionary(s => s.Key, StringComparer.Ordinal);
@@ -116,12 +124,14 @@ public static class ShardedLoader
                     Rank = group.Rank,
                     Ranks = group.Size,
                     Backend = group.Backend,
+                    Transport = transport?.Name ?? "none",
                     LoadedKeys = _loaded,
                     InitializedKeys = _initialized,
                     IgnoredKeys = plan.Ignored,
                     TiedKeys = plan.Tied.Select(s => s.Key).ToArray(),
                     ComputedKeys = plan.Computed.Select(s => s.Key).ToArray(),
                     ParameterBytes = _bytesDone,
+                    MappedBytes = _mappedBytes,
                     Seconds = clock.Elapsed.TotalSeconds,
                     InitCallsOnLoaded = _loaded.Sum(k => _initCalls.GetValueOrDefault(k)),
                     RssBeforeLoadBytes = rssBefore,
@@ -177,6 +187,23 @@ public static class ShardedLoader
             if (agreed is not null)
                 throw failure is CheckpointMismatchException mismatch ? mismatch : agreed;
             return plan!;
+        }
+
+        /// <summary>
+        /// On rank 0, how a loaded tensor is taken from the file's pages instead of read into fresh memory; null when
+        /// mapping is off or the entry cannot be mapped (another element type, an unaligned offset).
+        /// </summary>
+        private Func<torch.Tensor>? MapperFor(CheckpointMapping? mapping, SafeTensorsCheckpoint? checkpoint, string key, torch.ScalarType dtype)
+        {
+            if (mapping is null || checkpoint is null) return null;
+            SafeTensorsEntry entry = checkpoint.GetEntry(key);
+            if (!CheckpointMapping.CanMap(entry, dtype)) return null;
+            return () =>
+            {
+                torch.Tensor tensor = mapping.Map(entry);
+                _mappedBytes += entry.ByteLength;
+                return tensor;
+            };
         }
 
         /// <summary>Moves a received CPU tensor to the target device (a no-op on the CPU).</summary>

@@ -12,12 +12,17 @@ public sealed class DistributedLoadTests
 {
     private static readonly TimeSpan Quickly = TimeSpan.FromSeconds(30);
 
-    [Fact]
-    public async Task EveryRankEndsWithTheFileBytesAndTheSameInitializedValues()
+    [Theory]
+    [InlineData("Auto", "yes", "peer-read")]
+    [InlineData("Auto", "no", "peer-read")]
+    [InlineData("PeerRead", "no", "peer-read")]
+    [InlineData("Broadcast", "yes", "broadcast")]
+    [InlineData("Broadcast", "no", "broadcast")]
+    public async Task EveryRankEndsWithTheFileBytesAndTheSameInitializedValues(string transport, string map, string used)
     {
         using var checkpoint = new RankTestCheckpoint();
 
-        WorkerRun run = await WorkerLauncher.MpiRunAsync(["load", $"checkpoint={checkpoint.Folder}"]);
+        WorkerRun run = await WorkerLauncher.MpiRunAsync(["load", $"checkpoint={checkpoint.Folder}", $"transport={transport}", $"map={map}"]);
 
         Assert.True(run.ExitCode == 0, run.ToString());
         var tensors = run.Named("tensor");
@@ -44,6 +49,10 @@ public sealed class DistributedLoadTests
             Assert.Equal("0", e["initCallsOnLoaded"]);
             Assert.Equal("True", e["tiedShareStorage"]);
             Assert.Equal(e.Rank == 0 ? "1" : "0", e["extraInitCalls"]);
+            // Ranks of one machine may read rank 0's memory, so Auto picks peer reads here.
+            Assert.Equal(used, e["transport"]);
+            // Only rank 0 maps, and then every loaded tensor (all are aligned and in the file's dtype).
+            Assert.Equal(e.Rank == 0 && map == "yes" ? checkpoint.LoadedBytes : 0, long.Parse(e["mappedBytes"], System.Globalization.CultureInfo.InvariantCulture));
         });
     }
 

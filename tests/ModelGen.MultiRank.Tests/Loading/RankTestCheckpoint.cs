@@ -25,6 +25,7 @@ internal sealed class RankTestCheckpoint : IDisposable
             .ToList();
         Written = SafeTensorsShardedWriter.Write(Folder, tensors, maxShardBytes: 16 << 10);
         Digests = tensors.ToDictionary(p => p.Key, p => Digest(p.Value), StringComparer.Ordinal);
+        LoadedBytes = tensors.Sum(p => p.Value.numel() * p.Value.element_size());
         using torch.Tensor frequencies = model.ComputeFrequencies(torch.CPU);
         FrequenciesDigest = Digest(frequencies);
     }
@@ -37,6 +38,9 @@ internal sealed class RankTestCheckpoint : IDisposable
     public IReadOnlyDictionary<string, string> Digests { get; }
 
     public string FrequenciesDigest { get; }
+
+    /// <summary>Bytes of every written tensor: what a load reads (or maps) from the checkpoint.</summary>
+    public long LoadedBytes { get; }
 
     public static string Digest(torch.Tensor tensor)
     {

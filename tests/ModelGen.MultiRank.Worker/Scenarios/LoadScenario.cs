@@ -9,7 +9,8 @@ namespace ModelGen.MultiRank.Worker.Scenarios;
 /// <summary>
 /// Loads a checkpoint into <see cref="RankTestModel"/> on every rank and reports, per key, a digest of the bytes
 /// this rank ended up with, so the test can compare every rank with the file and with each other. Options:
-/// checkpoint=PATH; die=RANK makes that rank exit in the middle of the load.
+/// checkpoint=PATH; transport=Auto|Broadcast|PeerRead; map=yes|no (rank 0 maps the checkpoint); die=RANK makes that
+/// rank exit in the middle of the load.
 /// </summary>
 public static class LoadScenario
 {
@@ -29,7 +30,13 @@ public static class LoadScenario
         LoadReport loaded;
         try
         {
-            loaded = ShardedLoader.Load(model, checkpoint, new LoadOptions { ProcessGroup = group, Progress = progress });
+            loaded = ShardedLoader.Load(model, checkpoint, new LoadOptions
+            {
+                ProcessGroup = group,
+                Progress = progress,
+                Transport = Enum.Parse<LoadTransport>(options.Text("transport", nameof(LoadTransport.Auto)), ignoreCase: true),
+                MapCheckpoint = options.Text("map", "yes") == "yes",
+            });
         }
         catch (Exception e) when (e is DistributedLoadException or CheckpointMismatchException or LoadIncompleteException)
         {
@@ -44,7 +51,7 @@ public static class LoadScenario
             ("tied", string.Join(",", loaded.TiedKeys)), ("computed", string.Join(",", loaded.ComputedKeys)),
             ("initCallsOnLoaded", loaded.InitCallsOnLoaded), ("extraInitCalls", RankTestModel.ExtraInitCalls),
             ("tiedShareStorage", model.HeadWeight.Handle == model.EmbedWeight.Handle || SameData(model.HeadWeight, model.EmbedWeight)),
-            ("parameterBytes", loaded.ParameterBytes));
+            ("parameterBytes", loaded.ParameterBytes), ("mappedBytes", loaded.MappedBytes), ("transport", loaded.Transport));
         return 0;
     }
 

@@ -1,4 +1,5 @@
 using ModelGen.Loading;
+using ModelGen.Loading.Transfer;
 
 namespace ModelGen.Tests.Loading;
 

@@ -1,0 +1,80 @@
+using ModelGen.Native;
+using TorchSharp;
+
+namespace ModelGen.SafeTensors;
+
+/// <summary>
+/// Hands out tensors that share pages with their checkpoint file instead of copies of its bytes: no fresh memory
+/// and no copy, the page cache is the storage. The mapping is private (copy-on-write): writing to such a tensor copies
+/// only the page written, and never changes the file. Each file is mapped once per element type (torch's
+/// <c>from_file</c>); the tensors are views of that mapping, which lives as long as any of them does.
+/// </summary>
+/// <remarks>
+/// The file must not be cut short or rewritten in place while the tensors live: pages not yet written would show
+/// the new bytes, and pages past a new end fault (SIGBUS). Writers that replace a file by renaming a new one over
+/// it, as <see cref="SafeTensorsWriter"/> does, are safe: the mapping keeps the old file's pages.
+/// </remarks>
+internal sealed class CheckpointMapping : IDisposable
+{
+    private readonly Dictionary<(string File, torch.ScalarType DType), torch.Tensor> _files = [];
+
+    /// <summary>Whether <paramref name="entry"/> can be mapped as a tensor of <paramref name="dtype"/>: same element type, aligned offset.</summary>
+    public static bool CanMap(SafeTensorsEntry entry, torch.ScalarType dtype)
+    {
+        ArgumentNullException.ThrowIfNull(entry);
+        return entry.ElementCount > 0
+            && entry.DType.TryGetScalarType(out torch.ScalarType fileType)
+            && fileType == dtype
+            && entry.FileOffset % ElementSize(entry) == 0;
+    }
+
+    /// <summary>A tensor over the bytes of <paramref name="entry"/> in its file, resident when returned.</summary>
+    /// <exception cref="ArgumentException">The entry cannot be mapped (see <see cref="CanMap"/>).</exception>
+    /// <exception cref="IOException">The file could not be mapped or its pages read.</exception>
+    public torch.Tensor Map(SafeTensorsEntry entry)
+    {
+        ArgumentNullException.ThrowIfNull(entry);
+        if (!entry.DType.TryGetScalarType(out torch.ScalarType dtype) || !CanMap(entry, dtype))
+            throw new ArgumentException($"'{entry.Name}' in {entry.FilePath} cannot be mapped ({entry.DType} at byte {entry.FileOffset}).", nameof(entry));
+
+        long elementSize = ElementSize(entry);
+        torch.Tensor file = FileTensor(entry.FilePath, dtype, elementSize);
+        using torch.Tensor flat = file.narrow(0, entry.FileOffset / elementSize, entry.ElementCount);
+        torch.Tensor view = flat.view(entry.GetShapeArray());
+        try
+        {
+            PageResidency.Populate(TensorMemory.DataPointer(view), entry.ByteLength);
+            return view;
+        }
+        catch (IOException e)
+        {
+            view.Dispose();
+            throw new IOException($"{entry.FilePath}: mapping '{entry.Name}': {e.Message}", e);
+        }
+    }
+
+    /// <summary>Releases this object's handles; the mapping itself ends with the last tensor handed out.</summary>
+    public void Dispose()
+    {
+        foreach (torch.Tensor file in _files.Values) file.Dispose();
+        _files.Clear();
+    }
+
+    private torch.Tensor FileTensor(string path, torch.ScalarType dtype, long elementSize)
+    {
+        if (_files.TryGetValue((path, dtype), out torch.Tensor? file)) return file;
+        try
+        {
+            long elements = new FileInfo(path).Length / elementSize;
+            file = torch.from_file(path, shared: false, size: elements, dtype: dtype);
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            throw new IOException($"{path}: could not map the file: {e.Message}", e);
+        }
+        _files[(path, dtype)] = file;
+        return file;
+    }
+
+    private static long ElementSize(SafeTensorsEntry entry) => entry.DType.BitSize() / 8;
+}
