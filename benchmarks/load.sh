@@ -3,10 +3,12 @@
 # one run, with 1 and several ranks. Prints one JSON object per (scenario, ranks) on stdout; writes a Markdown
 # summary with the targets checked to OUT/load-summary.md (and to stderr), and a chart to OUT/load.png.
 #
-#   benchmarks/load.sh [--ranks 1,3] [--param-gib 1.5] [--scenarios floor,modelgen,naive,pytorch] [--reps 3] [--out DIR]
+#   benchmarks/load.sh [--ranks 1,3] [--param-gib 1.5] [--scenarios floor,floor-mapped,modelgen,naive,pytorch] [--reps 3] [--out DIR]
 #
 # Scenarios:
 #   floor     rank 0 reads the bytes once into fresh memory and broadcasts them raw into fresh memory (no torch logic)
+#   floor-mapped  rank 0 maps the files (the page cache is its copy); the other ranks copy the raw bytes straight out
+#             of rank 0's memory into fresh memory: the floor of what the loader does by default on one machine
 #   modelgen  the Llama example: meta construction, rank-0 read, broadcast, no init of loaded tensors
 #   naive     every rank builds the model on the CPU (random init) and loads every shard with TorchSharp.PyBridge
 #   pytorch   PyTorch 1.13 (Debian python3-torch): meta model, to_empty, rank 0 reads memory-mapped, gloo broadcast
@@ -57,6 +59,7 @@ for rep in $(seq "$reps"); do
       echo "run $rep: $scenario on $ranks rank(s)" >&2
       case "$scenario" in
         floor)    launch "$ranks" dotnet "$bench" load-floor --checkpoint "$checkpoint" > "$log" ;;
+        floor-mapped) launch "$ranks" dotnet "$bench" load-floor-mapped --checkpoint "$checkpoint" > "$log" ;;
         modelgen) launch "$ranks" dotnet "$llama" --checkpoint "$checkpoint" --no-forward --json > "$log" ;;
         naive)    launch "$ranks" dotnet "$bench" load-naive --checkpoint "$checkpoint" > "$log" ;;
         pytorch)  port=$((port + 1)); launch "$ranks" /usr/bin/python3 benchmarks/pytorch/load_broadcast.py --checkpoint "$checkpoint" --port "$port" > "$log" ;;

@@ -16,6 +16,9 @@ switch (arguments.Verb)
     case "load-floor":
         Console.WriteLine(JsonSerializer.Serialize(FloorLoadScenario.Run(arguments.Required("checkpoint"))));
         break;
+    case "load-floor-mapped":
+        Console.WriteLine(JsonSerializer.Serialize(MappedFloorLoadScenario.Run(arguments.Required("checkpoint"))));
+        break;
     case "load-naive":
         Console.WriteLine(JsonSerializer.Serialize(NaiveLoadScenario.Run(arguments.Required("checkpoint"))));
         break;
@@ -29,7 +32,7 @@ switch (arguments.Verb)
         if (arguments.Get("chart") is { } chart) LoadChart.Save(loadResults, chart);
         break;
     default:
-        Console.Error.WriteLine("usage: ModelGen.Benchmarks <make-checkpoint|safetensors-read|load-floor|load-naive|summarize-read|summarize-load> --name value ...");
+        Console.Error.WriteLine("usage: ModelGen.Benchmarks <make-checkpoint|safetensors-read|load-floor|load-floor-mapped|load-naive|summarize-read|summarize-load> --name value ...");
         return 2;
 }
 return 0;

@@ -8,7 +8,7 @@ namespace ModelGen.Benchmarks.Scenarios;
 /// </summary>
 internal static class LoadChart
 {
-    private static readonly string[] Order = ["floor", "modelgen", "pytorch", "naive"];
+    private static readonly string[] Order = ["floor", "floor-mapped", "modelgen", "pytorch", "naive"];
 
     public static void Save(IReadOnlyList<LoadSummary.ScenarioResult> results, string pngPath)
     {

@@ -92,6 +92,8 @@ internal static class LoadSummary
             Row(text, byRanks.Key, "modelgen init calls on loaded tensors", "0", m.InitCallsOnLoaded.ToString(CultureInfo.InvariantCulture), m.InitCallsOnLoaded == 0);
             if (s.TryGetValue("floor", out ScenarioResult? f))
                 Row(text, byRanks.Key, "modelgen wall / floor wall", "<= 1.25", Invariant($"{m.WallSeconds / f.WallSeconds:F2}"), m.WallSeconds <= 1.25 * f.WallSeconds);
+            if (s.TryGetValue("floor-mapped", out ScenarioResult? fm))
+                Row(text, byRanks.Key, "modelgen wall / floor-mapped wall", "<= 1.25", Invariant($"{m.WallSeconds / fm.WallSeconds:F2}"), m.WallSeconds <= 1.25 * fm.WallSeconds);
             if (s.TryGetValue("naive", out ScenarioResult? n))
             {
                 Row(text, byRanks.Key, "naive wall / modelgen wall", ">= 5", Invariant($"{n.WallSeconds / m.WallSeconds:F2}"), n.WallSeconds >= 5 * m.WallSeconds);
