@@ -50,6 +50,25 @@ public sealed class MappedLoadTests : IDisposable
     }
 
     [Fact]
+    public void AMappedModelTrainsAndTheOptimizerStepNeverReachesTheFile()
+    {
+        var (path, written) = _files.Write("full.safetensors", ScalarType.Float32, CheckpointFixture.FullModel());
+        byte[] before = SHA256.HashData(File.ReadAllBytes(path));
+        HandWrittenModel model = OnMeta();
+        ShardedLoader.Load(model, path, Single());
+        var optimizer = optim.SGD(model.parameters(), learningRate: 0.1);
+
+        using Tensor x = ones(2, HandWrittenModel.Width);
+        using Tensor loss = model.forward(x).pow(2).sum();
+        loss.backward();
+        optimizer.step();
+
+        Assert.NotNull(model.fc1.weight!.grad);
+        Assert.False(model.fc1.weight!.detach().equal(written["fc1.weight"]));
+        Assert.Equal(before, SHA256.HashData(File.ReadAllBytes(path)));
+    }
+
+    [Fact]
     public void ReplacingTheFileByRenameLeavesTheLoadedValuesAlone()
     {
         var (path, written) = _files.Write("full.safetensors", ScalarType.Float32, CheckpointFixture.FullModel());
