@@ -23,6 +23,7 @@ public static class JsonReport
             json.WriteString("dtype", result.DType);
             json.WriteNumber("threads", result.Threads);
             json.WriteNumber("param_bytes", result.Load.ParameterBytes);
+            json.WriteNumber("mapped_bytes", result.Load.MappedBytes);
             json.WriteNumber("rss_before_load_bytes", result.Load.RssBeforeLoadBytes);
             json.WriteNumber("peak_rss_bytes", result.Load.PeakRssBytes);
             json.WriteNumber("wall_seconds", result.WallSeconds);

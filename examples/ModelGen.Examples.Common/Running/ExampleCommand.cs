@@ -36,9 +36,10 @@ public static class ExampleCommand
             Description = "How tensors reach the other ranks: Auto (peer reads on one machine, else broadcast), Broadcast or PeerRead.",
             DefaultValueFactory = _ => LoadTransport.Auto,
         };
+        var noMap = new Option<bool>("--no-map") { Description = "Give rank 0 its own copy of the checkpoint instead of mapping the file's pages." };
         var json = new Option<bool>("--json") { Description = "Print one JSON object per rank on standard output; progress goes to standard error." };
 
-        var root = new RootCommand(recipe.Description) { checkpoint, sizeMib, checkpointDType, tied, shardMib, seed, dtype, threads, noForward, transport, json };
+        var root = new RootCommand(recipe.Description) { checkpoint, sizeMib, checkpointDType, tied, shardMib, seed, dtype, threads, noForward, transport, noMap, json };
         root.SetAction(parse =>
         {
             string? loadDType = parse.GetValue(dtype);
@@ -54,6 +55,7 @@ public static class ExampleCommand
                 Threads = parse.GetValue(threads),
                 NoForward = parse.GetValue(noForward),
                 Transport = parse.GetValue(transport),
+                MapCheckpoint = !parse.GetValue(noMap),
                 Json = parse.GetValue(json),
             };
             return ExampleRunner.Run(recipe, settings);

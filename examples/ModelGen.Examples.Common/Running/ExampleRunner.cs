@@ -60,6 +60,7 @@ public static class ExampleRunner
         {
             ProcessGroup = group,
             Transport = settings.Transport,
+            MapCheckpoint = settings.MapCheckpoint,
             Progress = isRoot ? new RankZeroProgress(log) : null,
         });
 

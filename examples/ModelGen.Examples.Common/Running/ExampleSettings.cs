@@ -36,6 +36,9 @@ public sealed record ExampleSettings
     /// <summary>How tensors reach the other ranks.</summary>
     public LoadTransport Transport { get; init; } = LoadTransport.Auto;
 
+    /// <summary>Whether rank 0 maps the checkpoint's pages instead of reading a copy.</summary>
+    public bool MapCheckpoint { get; init; } = true;
+
     /// <summary>Whether to print one JSON line per rank instead of text.</summary>
     public bool Json { get; init; }
 }
