@@ -8,7 +8,7 @@ namespace ModelGen.Benchmarks.Scenarios;
 /// </summary>
 internal static class LoadChart
 {
-    private static readonly string[] Order = ["floor", "floor-mapped", "modelgen", "pytorch", "naive"];
+    private static readonly string[] Order = ["floor", "floor-mapped", "modelgen", "modelgen-copy", "pytorch", "naive"];
 
     public static void Save(IReadOnlyList<LoadSummary.ScenarioResult> results, string pngPath)
     {
@@ -19,7 +19,7 @@ internal static class LoadChart
         multiplot.Layout = new ScottPlot.MultiplotLayouts.Columns();
         DrawWall(multiplot.GetPlot(0), results, scenarios, rankCounts);
         DrawPeakRss(multiplot.GetPlot(1), results, scenarios, rankCounts);
-        multiplot.SavePng(pngPath, 1400, 560);
+        multiplot.SavePng(pngPath, 1800, 620);
     }
 
     private static void DrawWall(Plot plot, IReadOnlyList<LoadSummary.ScenarioResult> results, string[] scenarios, int[] rankCounts)
@@ -33,8 +33,8 @@ internal static class LoadChart
                 var result = results.FirstOrDefault(r => r.Ranks == ranks && r.Scenario == scenarios[s]);
                 if (result is null) continue;
                 plot.Add.Bar(new Bar { Position = x, Value = result.WallSeconds, FillColor = Palette(s), Label = result.WallSeconds.ToString("F2", System.Globalization.CultureInfo.InvariantCulture) });
-                ticks.Add(new Tick(x, $"{scenarios[s]}\n{ranks} rank{(ranks > 1 ? "s" : "")}"));
-                x++;
+                ticks.Add(new Tick(x, TickLabel(scenarios[s], ranks)));
+                x += 1.25;
             }
             x += 0.6;
         }
@@ -60,8 +60,8 @@ internal static class LoadChart
                     plot.Add.Bar(new Bar { Position = x, Value = result.PeakRssBytes[rank] / (double)(1 << 20), FillColor = Palette(s), Size = 0.8 });
                     x++;
                 }
-                ticks.Add(new Tick((start + x - 1) / 2, $"{scenarios[s]}\n{ranks} rank{(ranks > 1 ? "s" : "")}"));
-                x += 1.0;
+                ticks.Add(new Tick((start + x - 1) / 2, TickLabel(scenarios[s], ranks)));
+                x += ranks == 1 ? 1.6 : 1.0; // a single bar is narrower than its label
             }
             x += 0.8;
         }
@@ -75,6 +75,10 @@ internal static class LoadChart
         plot.YLabel("MiB");
         plot.ShowLegend(Alignment.UpperLeft);
     }
+
+    // Hyphenated names wrap, so that narrow one-rank groups keep their labels apart.
+    private static string TickLabel(string scenario, int ranks) =>
+        $"{scenario.Replace("-", "-\n", StringComparison.Ordinal)}\n{ranks} rank{(ranks > 1 ? "s" : "")}";
 
     private static Color Palette(int index) => new ScottPlot.Palettes.Category10().GetColor(index);
 }

@@ -43,7 +43,8 @@ internal sealed class PeerReadTransport(IProcessGroup group, int rootProcessId) 
 #pragma warning restore CA1031
         {
             return new IOException(
-                $"rank {group.Rank} could not copy {items.Count} tensor(s) starting with {items[0].Describe()} out of rank 0 (process {rootProcessId}): {e.Message}", e);
+                $"rank {group.Rank} could not copy a batch of {items.Count} tensor(s) out of rank 0's memory (process {rootProcessId}; " +
+                $"the batch begins with {items[0].Describe()}): {e.Message}", e);
         }
     }
 }
