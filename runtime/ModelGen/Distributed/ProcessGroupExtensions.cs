@@ -24,17 +24,6 @@ public static class ProcessGroupExtensions
     {
         ArgumentNullException.ThrowIfNull(group);
         ArgumentNullException.ThrowIfNull(action);
-        Exception? failure = null;
-        try
-        {
-            action();
-        }
-#pragma warning disable CA1031 // Every failure must reach the other ranks; the agreed exception carries it.
-        catch (Exception e)
-#pragma warning restore CA1031
-        {
-            failure = e;
-        }
-        group.ThrowIfAnyRankFailed(failure);
+        group.ThrowIfAnyRankFailed(LocalFailure.Of(action));
     }
 }

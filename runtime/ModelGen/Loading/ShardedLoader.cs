@@ -147,23 +147,16 @@ public static class ShardedLoader
         /// <summary>Rank 0 opens and validates the checkpoint; every rank receives the same catalog or the same error.</summary>
         private CheckpointCatalog ShareCatalog(bool isRoot, out SafeTensorsCheckpoint? checkpoint)
         {
-            checkpoint = null;
+            SafeTensorsCheckpoint? opened = null;
             byte[] payload = [];
-            Exception? failure = null;
-            if (isRoot)
-            {
-                try
+            Exception? failure = isRoot
+                ? LocalFailure.Of(() =>
                 {
-                    checkpoint = SafeTensorsCheckpoint.Open(checkpointPath);
-                    payload = CheckpointCatalog.From(checkpointPath, checkpoint.Entries).Serialize();
-                }
-#pragma warning disable CA1031 // Every failure must reach the other ranks; the agreed exception carries it.
-                catch (Exception e)
-#pragma warning restore CA1031
-                {
-                    failure = e;
-                }
-            }
+                    opened = SafeTensorsCheckpoint.Open(checkpointPath);
+                    payload = CheckpointCatalog.From(checkpointPath, opened.Entries).Serialize();
+                })
+                : null;
+            checkpoint = opened;
             group.ThrowIfAnyRankFailed(failure);
             return CheckpointCatalog.Deserialize(group.BroadcastMessage(payload));
         }
@@ -172,17 +165,7 @@ public static class ShardedLoader
         private LoadPlan AgreeOnPlan(CheckpointCatalog catalog, IReadOnlyList<TensorSlot> slots)
         {
             LoadPlan? plan = null;
-            Exception? failure = null;
-            try
-            {
-                plan = LoadPlan.Build(_modelName, catalog, slots, options, IsIgnored);
-            }
-#pragma warning disable CA1031 // Every failure must reach the other ranks; the agreed exception carries it.
-            catch (Exception e)
-#pragma warning restore CA1031
-            {
-                failure = e;
-            }
+            Exception? failure = LocalFailure.Of(() => plan = LoadPlan.Build(_modelName, catalog, slots, options, IsIgnored));
             DistributedLoadException? agreed = group.AgreeOnError(failure);
             if (agreed is not null)
                 throw failure is CheckpointMismatchException mismatch ? mismatch : agreed;

@@ -27,24 +27,18 @@ internal sealed class PeerReadTransport(IProcessGroup group, int rootProcessId) 
         group.Broadcast(MemoryMarshal.AsBytes(addresses.AsSpan()), root: 0);
         if (isRoot) return null;
 
-        try
+        var ranges = new List<PeerRange>(items.Count);
+        for (int i = 0; i < items.Count; i++)
         {
-            var ranges = new List<PeerRange>(items.Count);
-            for (int i = 0; i < items.Count; i++)
-            {
-                if (items[i].ByteCount > 0)
-                    ranges.Add(new PeerRange(TensorMemory.DataPointer(tensors[i]), (nint)addresses[i], items[i].ByteCount));
-            }
-            PeerMemory.Read(rootProcessId, ranges);
-            return null;
+            if (items[i].ByteCount > 0)
+                ranges.Add(new PeerRange(TensorMemory.DataPointer(tensors[i]), (nint)addresses[i], items[i].ByteCount));
         }
-#pragma warning disable CA1031 // Every failure must reach the other ranks; the next agreement carries it.
-        catch (Exception e)
-#pragma warning restore CA1031
+        if (LocalFailure.Of(() => PeerMemory.Read(rootProcessId, ranges)) is { } e)
         {
             return new IOException(
                 $"rank {group.Rank} could not copy a batch of {items.Count} tensor(s) out of rank 0's memory (process {rootProcessId}; " +
                 $"the batch begins with {items[0].Describe()}): {e.Message}", e);
         }
+        return null;
     }
 }

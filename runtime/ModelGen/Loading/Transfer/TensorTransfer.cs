@@ -91,17 +91,7 @@ internal static class TensorTransfer
         {
             if (moving is not { } arrived) return null;
             moving = null;
-            try
-            {
-                completed(arrived.Batch, arrived.Tensors);
-                return null;
-            }
-#pragma warning disable CA1031 // Every failure must reach the other ranks; the agreed exception carries it.
-            catch (Exception e)
-#pragma warning restore CA1031
-            {
-                return e;
-            }
+            return LocalFailure.Of(() => completed(arrived.Batch, arrived.Tensors));
         }
     }
 
@@ -111,19 +101,14 @@ internal static class TensorTransfer
         bool isRoot = rank == 0;
         for (int i = 0; i < items.Length; i++)
         {
-            try
+            TransferItem item = items[i];
+            bool mapped = isRoot && item.MapOnRoot is not null;
+            int slot = i;
+            if (LocalFailure.Of(() => tensors[slot] = mapped ? item.MapOnRoot!() : torch.empty(item.Shape, item.DType, torch.CPU)) is { } e)
             {
-                tensors[i] = isRoot && items[i].MapOnRoot is { } map
-                    ? map()
-                    : torch.empty(items[i].Shape, items[i].DType, torch.CPU);
-            }
-#pragma warning disable CA1031 // Every failure must reach the other ranks; the agreed exception carries it.
-            catch (Exception e)
-#pragma warning restore CA1031
-            {
-                string what = isRoot && items[i].MapOnRoot is not null
-                    ? $"rank 0 failed {items[i].Describe()} (mapping the file)"
-                    : $"rank {rank} could not allocate the tensor for {items[i].Describe()}";
+                string what = mapped
+                    ? $"rank 0 failed {item.Describe()} (mapping the file)"
+                    : $"rank {rank} could not allocate the tensor for {item.Describe()}";
                 return new InvalidOperationException($"{model}: {what}: {e.Message}", e);
             }
         }
@@ -134,16 +119,11 @@ internal static class TensorTransfer
     {
         for (int i = 0; i < items.Length; i++)
         {
-            try
+            TransferItem item = items[i];
+            torch.Tensor tensor = tensors[i];
+            if (item.MapOnRoot is null && LocalFailure.Of(() => item.FillOnRoot(tensor)) is { } e)
             {
-                if (items[i].MapOnRoot is null)
-                    items[i].FillOnRoot(tensors[i]);
-            }
-#pragma warning disable CA1031 // Every failure must reach the other ranks; the agreed exception carries it.
-            catch (Exception e)
-#pragma warning restore CA1031
-            {
-                return new InvalidOperationException($"{model}: rank 0 failed {items[i].Describe()}: {e.Message}", e);
+                return new InvalidOperationException($"{model}: rank 0 failed {item.Describe()}: {e.Message}", e);
             }
         }
         return null;

@@ -54,13 +54,8 @@ internal static class TransportSelection
     internal static unsafe Exception? TryReadBack(int rank, int rootProcessId, nint address, long expected)
     {
         long seen = 0;
-        try
-        {
-            PeerMemory.Read(rootProcessId, [new PeerRange((nint)(&seen), address, sizeof(long))]);
-        }
-#pragma warning disable CA1031 // The probe's answer is the failure itself; every rank agrees on it.
-        catch (Exception e)
-#pragma warning restore CA1031
+        PeerRange[] range = [new PeerRange((nint)(&seen), address, sizeof(long))];
+        if (LocalFailure.Of(() => PeerMemory.Read(rootProcessId, range)) is { } e)
         {
             return new IOException($"rank {rank} cannot read rank 0's memory (process {rootProcessId}): {e.Message}", e);
         }
