@@ -28,7 +28,7 @@ switch (arguments.Verb)
     case "summarize-load":
         var loadResults = LoadSummary.Summarize(arguments.Required("runs"));
         foreach (var result in loadResults) Console.WriteLine(JsonSerializer.Serialize(result));
-        File.WriteAllText(arguments.Required("markdown"), LoadSummary.Markdown(loadResults));
+        File.WriteAllText(arguments.Required("markdown"), LoadReport.Markdown(loadResults));
         if (arguments.Get("chart") is { } chart) LoadChart.Save(loadResults, chart);
         break;
     default:
