@@ -19,6 +19,9 @@ switch (arguments.Verb)
     case "load-floor-mapped":
         Console.WriteLine(JsonSerializer.Serialize(MappedFloorLoadScenario.Run(arguments.Required("checkpoint"))));
         break;
+    case "load-floor-sharded":
+        Console.WriteLine(JsonSerializer.Serialize(ShardedFloorLoadScenario.Run(arguments.Required("checkpoint"), arguments.Long("window-mib", ShardedFloorLoadScenario.DefaultWindowBytes >> 20) << 20)));
+        break;
     case "load-naive":
         Console.WriteLine(JsonSerializer.Serialize(NaiveLoadScenario.Run(arguments.Required("checkpoint"))));
         break;
@@ -32,7 +35,7 @@ switch (arguments.Verb)
         if (arguments.Get("chart") is { } chart) LoadChart.Save(loadResults, chart);
         break;
     default:
-        Console.Error.WriteLine("usage: ModelGen.Benchmarks <make-checkpoint|safetensors-read|load-floor|load-floor-mapped|load-naive|summarize-read|summarize-load> --name value ...");
+        Console.Error.WriteLine("usage: ModelGen.Benchmarks <make-checkpoint|safetensors-read|load-floor|load-floor-mapped|load-floor-sharded|load-naive|summarize-read|summarize-load> --name value ...");
         return 2;
 }
 return 0;
