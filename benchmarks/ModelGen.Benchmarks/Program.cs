@@ -20,7 +20,7 @@ switch (arguments.Verb)
         Console.WriteLine(JsonSerializer.Serialize(MappedFloorLoadScenario.Run(arguments.Required("checkpoint"))));
         break;
     case "load-floor-sharded":
-        Console.WriteLine(JsonSerializer.Serialize(ShardedFloorLoadScenario.Run(arguments.Required("checkpoint"), arguments.Long("window-mib", ShardedFloorLoadScenario.DefaultWindowBytes >> 20) << 20)));
+        Console.WriteLine(JsonSerializer.Serialize(ShardedFloorLoadScenario.Run(arguments.Required("checkpoint"), arguments.Long("window-mib", ShardedFloorLoadScenario.DefaultWindowBytes >> 20) << 20, arguments.Get("verify") == "true")));
         break;
     case "load-naive":
         Console.WriteLine(JsonSerializer.Serialize(NaiveLoadScenario.Run(arguments.Required("checkpoint"))));

@@ -15,14 +15,15 @@ namespace ModelGen.Benchmarks.Scenarios;
 /// <c>torch.chunk</c> rows of each tensor (one contiguous byte range) straight out of rank 0's memory into fresh memory
 /// from libtorch's allocator. Rank 0 keeps only its own rows resident: the checkpoint goes by in windows of a bounded
 /// size, rank 0 making window k + 1 resident while the others copy window k, and dropping window k - 1's pages outside
-/// its own rows once they copied it. One synchronization per window; no model, no torch logic.
+/// its own rows once they copied it. One synchronization per window; no model, no torch logic. With
+/// <c>verify</c>, every rank afterwards (outside the measurement) compares the rows it holds with the file.
 /// </summary>
 internal static class ShardedFloorLoadScenario
 {
     /// <summary>The default window: rank 0 holds at most two windows beyond its own rows.</summary>
     public const long DefaultWindowBytes = 64L << 20;
 
-    public static unsafe LoadResult Run(string checkpointPath, long windowBytes)
+    public static unsafe LoadResult Run(string checkpointPath, long windowBytes, bool verify = false)
     {
         using IProcessGroup group = ProcessGroups.FromEnvironment();
         using (torch.empty(1, device: torch.CPU)) { }
@@ -88,6 +89,7 @@ internal static class ShardedFloorLoadScenario
             ReceivedBytes = received,
             Placement = "FullyShard",
         };
+        if (verify) Verify(checkpointPath, group, tensors, slices, buffers);
         foreach (var (file, view) in views)
         {
             view.SafeMemoryMappedViewHandle.ReleasePointer();
@@ -96,6 +98,31 @@ internal static class ShardedFloorLoadScenario
         }
         foreach (TorchBuffer? buffer in buffers) buffer?.Dispose();
         return result;
+    }
+
+    /// <summary>Compares each row range this rank holds with the same bytes read from the checkpoint file.</summary>
+    private static unsafe void Verify(string checkpointPath, IProcessGroup group, MappedTensor[] tensors, TensorPiece[] slices, TorchBuffer?[] buffers)
+    {
+        using SafeTensorsCheckpoint checkpoint = SafeTensorsCheckpoint.Open(checkpointPath);
+        SafeTensorsEntry[] entries = checkpoint.Entries.OrderBy(e => e.FilePath, StringComparer.Ordinal).ThenBy(e => e.FileOffset).ToArray();
+        var expected = new byte[1 << 20];
+        for (int i = 0; i < entries.Length; i++)
+        {
+            TensorPiece slice = slices[i];
+            if (slice.Length == 0) continue;
+            byte* held = group.Rank == 0 ? (byte*)(tensors[i].Address + (nint)slice.Begin)
+                : buffers[i] is { } buffer ? buffer.Pointer
+                : throw new InvalidDataException($"rank {group.Rank} received nothing of '{entries[i].Name}' in {entries[i].FilePath}, though it keeps {slice.Length} bytes of it");
+            using var file = File.OpenHandle(entries[i].FilePath, FileMode.Open, FileAccess.Read, FileShare.Read);
+            for (long done = 0; done < slice.Length;)
+            {
+                int length = RandomAccess.Read(file, expected.AsSpan(0, (int)Math.Min(expected.Length, slice.Length - done)), entries[i].FileOffset + slice.Begin + done);
+                if (length <= 0) throw new EndOfStreamException($"{entries[i].FilePath} ends inside '{entries[i].Name}'");
+                if (!new ReadOnlySpan<byte>(held + done, length).SequenceEqual(expected.AsSpan(0, length)))
+                    throw new InvalidDataException($"rank {group.Rank} holds bytes of '{entries[i].Name}' in {entries[i].FilePath} that differ from the file within [{slice.Begin + done}, {slice.Begin + done + length}) of the tensor");
+                done += length;
+            }
+        }
     }
 
     private static void Populate(MappedTensor[] tensors, IReadOnlyList<TensorPiece> window)
