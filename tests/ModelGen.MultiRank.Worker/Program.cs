@@ -31,5 +31,9 @@ return args[0] switch
     "hang" => HangScenario.Run(group, report),
     "throw" => ThrowScenario.Run(group, report, options),
     "bad-arguments" => BadArgumentsScenario.Run(group, report),
+    "all-gather" => AllGatherScenario.Run(group, report, options),
+    "all-reduce" => AllReduceScenario.Run(group, report, options),
+    "reduce-scatter" => ReduceScatterScenario.Run(group, report, options),
+    "parts" => PartsScenario.Run(group, report, options),
     _ => report.Fail($"unknown scenario '{args[0]}'"),
 };
