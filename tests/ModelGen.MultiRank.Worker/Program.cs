@@ -13,6 +13,8 @@ if (args.Length == 0)
 var options = WorkerOptions.Parse(args.AsSpan(1));
 if (args[0] == "lifecycle")
     return LifecycleScenario.Run(options.Text("mode", "owned"), options.Text("abort", "no") == "yes");
+if (args[0] == "shared-group")
+    return SharedGroupScenario.Run(options);
 
 using IProcessGroup group = ProcessGroups.FromEnvironment();
 var report = new Report(group.Rank);

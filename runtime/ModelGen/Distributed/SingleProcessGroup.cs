@@ -16,6 +16,9 @@ public sealed class SingleProcessGroup : IProcessGroup
     /// <inheritdoc />
     public string Backend => "single";
 
+    /// <summary>Whether <see cref="Dispose"/> was called.</summary>
+    internal bool IsDisposed => _disposed;
+
     /// <inheritdoc />
     public int Rank => 0;
 

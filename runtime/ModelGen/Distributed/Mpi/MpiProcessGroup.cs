@@ -6,8 +6,10 @@ namespace ModelGen.Distributed.Mpi;
 
 /// <summary>
 /// The ranks of an MPI job (<c>MPI_COMM_WORLD</c>) through Open MPI 4.x. Start the program with <c>mpirun</c>;
-/// started alone it is rank 0 of 1. MPI can be initialized once per process: open one group and dispose it at
-/// the end, on every rank (disposing finalizes MPI, which waits for the other ranks). While the group is open, an
+/// started alone it is rank 0 of 1. MPI can be initialized once per process, so there is one group per process
+/// (<see cref="ProcessGroups.FromEnvironment"/> and <see cref="ProcessGroups.Mpi"/> return it). A group that
+/// initialized MPI finalizes it once: when the program disposes it (on every rank: finalizing waits for the other
+/// ranks), or otherwise when the process exits (<see cref="AppDomain.ProcessExit"/>). While the group is open, an
 /// exception that nothing catches aborts the whole job (exit code <see cref="UnhandledExceptionExitCode"/>):
 /// otherwise the unwinding would finalize MPI on this rank while the others wait for it in a collective.
 /// </summary>
@@ -54,6 +56,7 @@ public sealed unsafe partial class MpiProcessGroup : IProcessGroup
         api.Check(api.CommDup(api.CommWorld, &pointToPoint), "MPI_Comm_dup");
         _pointToPoint = pointToPoint;
         AppDomain.CurrentDomain.UnhandledException += AbortOnUnhandledException;
+        AppDomain.CurrentDomain.ProcessExit += DisposeAtExit;
     }
 
     /// <summary>
@@ -64,6 +67,18 @@ public sealed unsafe partial class MpiProcessGroup : IProcessGroup
     /// <exception cref="InvalidOperationException">A group is already open, or MPI was already finalized in this process.</exception>
     public static MpiProcessGroup Create() => Create(MpiApi.DefaultLibraryName);
 
+    /// <summary>The open group of this process, or a new one when there is none.</summary>
+    /// <exception cref="InvalidOperationException">MPI was already finalized in this process.</exception>
+    internal static MpiProcessGroup OpenOrCreate(string libraryName)
+    {
+        lock (OpenLock)
+        {
+            if (s_open is { _disposed: false } open)
+                return open;
+            return Create(libraryName);
+        }
+    }
+
     /// <summary>Opens the group through the MPI library named <paramref name="libraryName"/>.</summary>
     internal static MpiProcessGroup Create(string libraryName)
     {
@@ -71,12 +86,14 @@ public sealed unsafe partial class MpiProcessGroup : IProcessGroup
         lock (OpenLock)
         {
             if (s_open is { _disposed: false })
-                throw new InvalidOperationException("An MPI process group is already open in this process; share that one.");
+                throw new InvalidOperationException("An MPI process group is already open in this process; share that one (ProcessGroups.Mpi() or ProcessGroups.FromEnvironment() return it).");
 
             int finalized, initialized;
             api.Check(api.Finalized(&finalized), "MPI_Finalized");
             if (finalized != 0)
-                throw new InvalidOperationException("MPI was already finalized in this process; MPI cannot be initialized twice.");
+                throw new InvalidOperationException(
+                    "MPI was already finalized in this process (disposing the process group finalizes it); MPI cannot be " +
+                    "initialized twice. Keep the group open until the end: it is finalized when the process exits.");
             api.Check(api.Initialized(&initialized), "MPI_Initialized");
 
             int provided = MpiApi.ThreadMultiple;
@@ -128,6 +145,9 @@ public sealed unsafe partial class MpiProcessGroup : IProcessGroup
     /// calls must come from one thread at a time.
     /// </summary>
     public int ThreadLevel { get; }
+
+    /// <summary>Whether <see cref="Dispose"/> was called.</summary>
+    internal bool IsDisposed => _disposed;
 
     /// <summary>Whether this group initialized MPI (and so finalizes it on <see cref="Dispose"/>).</summary>
     internal bool OwnsInitialization => _ownsInitialization;
@@ -270,7 +290,23 @@ public sealed unsafe partial class MpiProcessGroup : IProcessGroup
         Abort(UnhandledExceptionExitCode);
     }
 
-    /// <summary>Finalizes MPI if this group initialized it and nobody finalized it yet. Call it on every rank.</summary>
+    // A group nobody disposed finalizes MPI when the process ends normally, so every rank leaves the job cleanly.
+    private void DisposeAtExit(object? sender, EventArgs e)
+    {
+        try
+        {
+            Dispose();
+        }
+        catch (MpiException error)
+        {
+            Console.Error.WriteLine($"Rank {Rank} of {Size}: finalizing MPI at exit failed: {error.Message}");
+        }
+    }
+
+    /// <summary>
+    /// Finalizes MPI if this group initialized it and nobody finalized it yet; afterwards no group can be opened in
+    /// this process. Call it on every rank, or leave it to the process exit.
+    /// </summary>
     public void Dispose()
     {
         lock (OpenLock)
@@ -279,6 +315,7 @@ public sealed unsafe partial class MpiProcessGroup : IProcessGroup
                 return;
             _disposed = true;
             AppDomain.CurrentDomain.UnhandledException -= AbortOnUnhandledException;
+            AppDomain.CurrentDomain.ProcessExit -= DisposeAtExit;
             int finalized;
             _api.Check(_api.Finalized(&finalized), "MPI_Finalized");
             if (finalized == 0)
