@@ -180,6 +180,7 @@ public static class ShardedLoader
                     t => checkpoint!.ReadInto(step.Entry.Name, t), () => $"'{step.Entry.Name}' from {step.Entry.FilePath}")
                 {
                     MapOnRoot = MappableEntry(mapping, checkpoint, step.Entry.Name, step.DType),
+                    ReadRangeOnRoot = RangeReader(checkpoint, step.Entry.Name, step.DType),
                 }))
                 .Concat(plan.Inits.Select(step => (Slot: step.Slot, Loaded: false, Item: new ShardedLoadItem(step.Slot.Key, step.Shape, step.DType, IsSharded(step.Slot.Key, step.Shape),
                     t => RunInitializer(step.Slot, t), () => $"initializing '{step.Slot.Key}'"))))
@@ -215,6 +216,23 @@ public static class ShardedLoader
                     Report(slot.Key, total, totalBytes);
                 });
             return transport?.Name ?? "none";
+        }
+
+        /// <summary>On rank 0, how to read byte ranges of <paramref name="key"/> when no conversion is needed; null otherwise.</summary>
+        private static ReadBytesOnRoot? RangeReader(SafeTensorsCheckpoint? checkpoint, string key, torch.ScalarType dtype)
+        {
+            if (checkpoint is null) return null;
+            SafeTensorsEntry entry = checkpoint.GetEntry(key);
+            if (!entry.DType.TryGetScalarType(out torch.ScalarType fileType) || fileType != dtype) return null;
+            return (offset, destination, length) =>
+            {
+                const int MaxRead = 1 << 30;
+                for (long done = 0; done < length; done += MaxRead)
+                {
+                    int count = (int)Math.Min(MaxRead, length - done);
+                    unsafe { checkpoint.ReadBytes(entry, offset + done, new Span<byte>((byte*)destination + done, count)); }
+                }
+            };
         }
 
         /// <summary>On rank 0 with mapping on, the entry to map for <paramref name="key"/>; null when it must be read instead.</summary>

@@ -28,6 +28,8 @@ internal sealed class ShardedTransfer
     private readonly Action<int, torch.Tensor, torch.Tensor> _completed;
     private readonly State[] _state;
     private readonly bool _isRoot;
+    private torch.Tensor? _readBuffer;
+    private long _batches;
 
     private ShardedTransfer(IProcessGroup group, IReadOnlyList<ShardedLoadItem> items, CheckpointMapping? mapping, string model,
         Action<int, torch.Tensor, torch.Tensor> completed)
@@ -75,7 +77,7 @@ internal sealed class ShardedTransfer
             foreach (IReadOnlyList<ShardPiece> batch in Batches())
             {
                 var moves = new List<PieceMove>(batch.Count);
-                Exception? failure = LocalFailure.Of(() => moves.AddRange(batch.Select(Prepare)));
+                Exception? failure = LocalFailure.Of(() => PrepareBatch(batch, moves));
                 _group.ThrowIfAnyRankFailed(failure ?? moveFailure);
 
                 Exception? completeFailure = Complete(moving);
@@ -84,19 +86,29 @@ internal sealed class ShardedTransfer
             }
             _group.ThrowIfAnyRankFailed(moveFailure);
             _group.ThrowIfAnyRankFailed(Complete(moving));
+            FreeReadBuffer();
         }
         catch
         {
+            FreeReadBuffer();
             foreach (State? state in _state)
             {
                 if (state is null) continue;
                 state.Staging?.Dispose();
+                foreach (torch.Tensor buffer in state.LargePieces) buffer.Dispose();
                 if (state.Handed) continue;
                 if (!ReferenceEquals(state.Mapped, state.Local)) state.Mapped?.Dispose();
                 state.Local?.Dispose();
             }
             throw;
         }
+    }
+
+    /// <summary>Frees rank 0's read buffer once nothing copies out of it any more.</summary>
+    private void FreeReadBuffer()
+    {
+        _readBuffer?.Dispose();
+        _readBuffer = null;
     }
 
     private IEnumerable<IReadOnlyList<ShardPiece>> Batches()
@@ -160,8 +172,27 @@ internal sealed class ShardedTransfer
         return padded;
     }
 
-    /// <summary>On rank 0, makes the piece's bytes resident (first piece: fills the staging tensor); on every rank, describes the move.</summary>
-    private PieceMove Prepare(ShardPiece piece)
+    /// <summary>Prepares every piece of a batch; read pieces take turns in the two halves of rank 0's read buffer.</summary>
+    private void PrepareBatch(IReadOnlyList<ShardPiece> batch, List<PieceMove> moves)
+    {
+        long readOffset = 0;
+        foreach (ShardPiece piece in batch)
+        {
+            moves.Add(Prepare(piece, readOffset));
+            if (_isRoot && ReadsByRange(piece)) readOffset += piece.ByteCount(_items[piece.Item]);
+        }
+        _batches++;
+    }
+
+    /// <summary>Whether rank 0 reads the piece's rows on their own (a sharded tensor in the file's dtype, not mapped).</summary>
+    private bool ReadsByRange(ShardPiece piece) =>
+        _state[piece.Item].Mapped is null && _items[piece.Item].Sharded && _items[piece.Item].ReadRangeOnRoot is not null;
+
+    /// <summary>
+    /// On rank 0, makes the piece's bytes resident: pages of the mapped file, a read into the read buffer (rank 0's own
+    /// rows straight into its tensor), or the staging tensor filled whole on the first piece. On every rank, describes the move.
+    /// </summary>
+    private PieceMove Prepare(ShardPiece piece, long readOffset)
     {
         ShardedLoadItem item = _items[piece.Item];
         State state = _state[piece.Item];
@@ -170,8 +201,12 @@ internal sealed class ShardedTransfer
         {
             try
             {
-                source = RootSource(piece, item, state) + (nint)(piece.RowStart * item.RowBytes);
-                if (state.Mapped is not null) PageResidency.Populate(source, piece.ByteCount(item));
+                if (ReadsByRange(piece)) source = ReadPiece(piece, item, state, readOffset);
+                else
+                {
+                    source = RootSource(piece, item, state) + (nint)(piece.RowStart * item.RowBytes);
+                    if (state.Mapped is not null) PageResidency.Populate(source, piece.ByteCount(item));
+                }
             }
             catch (Exception e)
             {
@@ -183,6 +218,37 @@ internal sealed class ShardedTransfer
             ReceivedBytes += piece.ShareOf(item, _group.Rank, _group.Size).Length;
         }
         return new PieceMove(piece, item, source, TensorMemory.DataPointer(state.Local!));
+    }
+
+    /// <summary>
+    /// Reads a piece on rank 0 without staging its tensor: rank 0's own rows straight into its tensor, every other row
+    /// into this batch's half of the read buffer, at the row's place in the piece; returns the piece's address there.
+    /// </summary>
+    private nint ReadPiece(ShardPiece piece, ShardedLoadItem item, State state, long readOffset)
+    {
+        long pieceBytes = piece.ByteCount(item);
+        nint source;
+        if (pieceBytes > BatchBytes)
+        {
+            // A single row larger than a batch: a buffer of its own, freed with the batch.
+            torch.Tensor own = torch.empty(pieceBytes, torch.ScalarType.Byte, torch.CPU);
+            state.LargePieces.Enqueue(own);
+            source = TensorMemory.DataPointer(own);
+        }
+        else
+        {
+            _readBuffer ??= torch.empty(2 * BatchBytes, torch.ScalarType.Byte, torch.CPU);
+            source = TensorMemory.DataPointer(_readBuffer) + (nint)((_batches % 2) * BatchBytes + readOffset);
+        }
+
+        (long ownOffset, long ownLength, long ownDestination) = piece.ShareOf(item, 0, _group.Size);
+        long pieceStart = piece.RowStart * item.RowBytes;
+        ReadBytesOnRoot read = item.ReadRangeOnRoot!;
+        if (ownLength > 0) read(pieceStart + ownOffset, TensorMemory.DataPointer(state.Local!) + (nint)ownDestination, ownLength);
+        if (ownOffset > 0) read(pieceStart, source, ownOffset);
+        long rest = ownOffset + ownLength;
+        if (rest < pieceBytes) read(pieceStart + rest, source + (nint)rest, pieceBytes - rest);
+        return source;
     }
 
     /// <summary>Where rank 0 holds the whole of an item: the mapped file, the replicated tensor itself, or a staging tensor filled on first use.</summary>
@@ -236,6 +302,12 @@ internal sealed class ShardedTransfer
                 PageResidency.Release(TensorMemory.DataPointer(state.Mapped) + (nint)(firstOther * item.RowBytes), (end - firstOther) * item.RowBytes);
             return;
         }
+        if (ReadsByRange(piece))
+        {
+            // Rank 0's rows went straight into its tensor; only the buffer of a piece larger than a batch is left.
+            if (piece.ByteCount(item) > BatchBytes) state.LargePieces.Dequeue().Dispose();
+            return;
+        }
         if (!piece.IsLast || state.Staging is null) return;
         using (torch.Tensor own = state.Staging.narrow(0, 0, chunk))
             state.Local!.copy_(own);
@@ -248,6 +320,7 @@ internal sealed class ShardedTransfer
         public torch.Tensor? Mapped;
         public torch.Tensor? Local;
         public torch.Tensor? Staging;
+        public readonly Queue<torch.Tensor> LargePieces = new();
         public bool Handed;
     }
 }
