@@ -137,8 +137,8 @@ internal static class ShardedFloorLoadScenario
         {
             var (before, after) = ShardSlices.Outside(piece, ownSlices[piece.Tensor]);
             nint address = tensors[piece.Tensor].Address;
-            PageRelease.Release(address + (nint)before.Begin, before.Length);
-            PageRelease.Release(address + (nint)after.Begin, after.Length);
+            PageResidency.Release(address + (nint)before.Begin, before.Length);
+            PageResidency.Release(address + (nint)after.Begin, after.Length);
         }
     }
 
