@@ -24,7 +24,7 @@ internal static class LoadChart
         DrawWall(multiplot.GetPlot(0), results, scenarios, rankCounts);
         DrawPeakRss(multiplot.GetPlot(1), results, scenarios, rankCounts);
         // Wide enough that every (scenario, ranks) group keeps its labels apart.
-        multiplot.SavePng(pngPath, Math.Max(1800, 150 * results.Length), 620);
+        multiplot.SavePng(pngPath, Math.Max(1800, 200 * results.Length), 620);
     }
 
     private static void DrawWall(Plot plot, IReadOnlyList<LoadSummary.ScenarioResult> results, string[] scenarios, int[] rankCounts)
