@@ -79,6 +79,15 @@ public sealed class LoadSummaryTests : IDisposable
     }
 
     [Fact]
+    public void ARunWithTheSameRankTwiceIsRejected()
+    {
+        WriteRun("floor-sharded-3-1.jsonl", Sharded(0, 34, 100, 0, 200, 1), Sharded(1, 34, 100, 34, 150, 1), Sharded(1, 34, 100, 34, 150, 1));
+
+        var error = Assert.Throws<InvalidDataException>(() => LoadSummary.Summarize(_runs));
+        Assert.Contains("for ranks 0,1,1", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void ALineThatIsNotAResultIsRejectedNamingTheFile()
     {
         WriteRun("pytorch-sharded-1-1.jsonl", """{"scenario":"pytorch-sharded","rank":"zero"}""");

@@ -80,7 +80,7 @@ internal static class LoadSummary
     {
         foreach (LoadResult[] run in runs)
         {
-            if (run.Length != ranks || run.Select(r => r.Rank).Distinct().Count() != ranks)
+            if (!run.Select(r => r.Rank).SequenceEqual(Enumerable.Range(0, ranks)))
                 throw new InvalidDataException($"a {scenario} run with {ranks} ranks{(size.Length > 0 ? $" ({size})" : "")} printed {run.Length} rank lines for ranks {string.Join(",", run.Select(r => r.Rank))}");
         }
         double[] walls = runs.Select(run => run.Max(r => r.WallSeconds)).ToArray();
