@@ -41,7 +41,7 @@ rm -rf "$out/runs"
 mkdir -p "$out/runs"
 
 # The example writes the checkpoint when it is missing (and loads it once: a warm-up).
-dotnet "$llama" --checkpoint "$checkpoint" --size-mib "$size_mib" --shard-mib "$shard_mib" --no-forward --json > /dev/null
+dotnet "$llama" --checkpoint "$checkpoint" --create-random --size-mib "$size_mib" --shard-mib "$shard_mib" --no-forward --json > /dev/null
 cat "$checkpoint"/*.safetensors > /dev/null   # page cache warm for every scenario alike
 
 mpi_flags=(--oversubscribe --bind-to none)
