@@ -69,7 +69,7 @@ for param_gib in "${sizes[@]}"; do
   size_mib=$(awk -v g="$param_gib" 'BEGIN { printf "%d", g * 1024 }')
   mkdir -p "$out/runs/${param_gib}gib"
   # The example writes the checkpoint when it is missing (and loads it once: a warm-up).
-  dotnet "$llama" --checkpoint "$checkpoint" --size-mib "$size_mib" --shard-mib "$shard_mib" --no-forward --json > /dev/null
+  dotnet "$llama" --checkpoint "$checkpoint" --create-random --size-mib "$size_mib" --shard-mib "$shard_mib" --no-forward --json > /dev/null
   cat "$checkpoint"/*.safetensors > /dev/null   # page cache warm for every scenario alike
 done
 

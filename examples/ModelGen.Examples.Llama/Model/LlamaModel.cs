@@ -18,7 +18,7 @@ public sealed partial class LlamaModel : nn.Module<Tensor, Tensor>
     {
         ArgumentNullException.ThrowIfNull(config);
         embed_tokens = new ModelGen.Layers.Embedding(config.VocabSize, config.HiddenSize, dtype: dtype);
-        layers = new ModuleList<LlamaDecoderLayer>(Enumerable.Range(0, config.NumHiddenLayers).Select(_ => new LlamaDecoderLayer(config, dtype)).ToArray());
+        layers = new ModuleList<LlamaDecoderLayer>(Enumerable.Range(0, config.NumHiddenLayers).Select(i => new LlamaDecoderLayer(config, i, dtype)).ToArray());
         norm = new RMSNorm(config.HiddenSize, eps: config.RmsNormEps, dtype: dtype);
         rotary_emb = new LlamaRotaryEmbedding(config);
         RegisterComponents();

@@ -23,7 +23,7 @@ public sealed partial class Qwen3MoeSparseBlock : nn.Module<Tensor, Tensor>
         _normTopK = config.NormTopKProb;
         gate = nn.Linear(config.HiddenSize, config.NumExperts, hasBias: false, dtype: dtype);
         experts = new ModuleList<Qwen3MoeExpert>(Enumerable.Range(0, config.NumExperts)
-            .Select(_ => new Qwen3MoeExpert(config.HiddenSize, config.MoeIntermediateSize, dtype)).ToArray());
+            .Select(_ => new Qwen3MoeExpert(config.HiddenSize, config.MoeIntermediateSize, config.HiddenAct, dtype)).ToArray());
         RegisterComponents();
     }
 

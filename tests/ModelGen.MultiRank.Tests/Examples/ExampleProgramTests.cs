@@ -27,7 +27,7 @@ public sealed class ExampleProgramTests : IDisposable
     {
         string dll = ExampleDll(example);
         string checkpoint = Path.Combine(_folder, example);
-        string[] arguments = ["--checkpoint", checkpoint, sizeOption, size, "--json"];
+        string[] arguments = ["--checkpoint", checkpoint, "--create-random", sizeOption, size, "--json"];
 
         WorkerRun single = await WorkerLauncher.ProgramAsync(dll, arguments, ranks: 0, Bound);
         Assert.True(single.ExitCode == 0, single.ToString());

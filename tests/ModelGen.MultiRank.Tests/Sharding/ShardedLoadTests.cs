@@ -69,7 +69,14 @@ public sealed class ShardedLoadTests
         }
 
         string logits = Assert.Single(replicated.Named("forward").Select(e => e["sha256"]).Distinct());
-        Assert.All(sharded.Named("forward"), e => Assert.Equal(logits, e["sha256"]));
+        Assert.All(sharded.Named("forward"), e =>
+        {
+            Assert.Equal(logits, e["sha256"]);
+            // Three blocks and the root gather; after the pass every member holds its own rows again.
+            Assert.Equal("4", e["units"]);
+            Assert.Equal("True", e["shardsRestored"]);
+            Assert.True(long.Parse(e["peakGatheredBytes"], CultureInfo.InvariantCulture) > 0);
+        });
 
         var loaded = sharded.Named("loaded");
         Assert.Equal([0, 1, 2], loaded.Select(e => e.Rank).Order());

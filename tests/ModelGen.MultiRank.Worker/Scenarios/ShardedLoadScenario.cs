@@ -59,8 +59,10 @@ public static class ShardedLoadScenario
             using ShardedForward? forward = sharding is null ? null : ShardedForward.Attach(model);
             using torch.Tensor ids = torch.arange(0, 12, dtype: torch.ScalarType.Int64).remainder(RankTestModel.Vocab).view(1, 12);
             using torch.Tensor logits = model.call(ids);
+            var members = model.state_dict();
+            bool restored = (sharding?.Sharded ?? []).All(s => members[s.Key].shape[0] == s.RowCount);
             report.Event("forward", ("sha256", Digest(logits)), ("units", forward?.Units.Count(u => u.Keys.Count > 0) ?? 0),
-                ("peakGatheredBytes", forward?.PeakGatheredBytes ?? 0));
+                ("peakGatheredBytes", forward?.PeakGatheredBytes ?? 0), ("shardsRestored", restored));
         }
         report.Event("loaded", ("placement", loaded.Placement), ("transport", loaded.Transport),
             ("receivedBytes", loaded.ReceivedBytes), ("parameterBytes", loaded.ParameterBytes), ("mappedBytes", loaded.MappedBytes),
