@@ -32,8 +32,9 @@ internal static class InspectCommand
         return command;
     }
 
+    /// <summary>Entries in natural key order (<c>layers.2</c> before <c>layers.10</c>), as a reader scans them.</summary>
     private static IEnumerable<SafeTensorsEntry> ByKey(SafeTensorsCheckpoint checkpoint) =>
-        checkpoint.Entries.OrderBy(e => e.Name, StringComparer.Ordinal);
+        checkpoint.Entries.OrderBy(e => e.Name, NaturalKeyOrder.Instance);
 
     private static void WriteText(TextWriter output, SafeTensorsCheckpoint checkpoint, CheckpointSummary summary)
     {
