@@ -22,7 +22,7 @@ internal static class InspectCommand
             bool asJson = parse.GetValue(json);
             return CommandGuard.Run(console, "inspect", asJson, () =>
             {
-                using SafeTensorsCheckpoint checkpoint = SafeTensorsCheckpoint.Open(parse.GetValue(path)!);
+                using SafeTensorsCheckpoint checkpoint = CheckpointFiles.Open(parse.GetValue(path)!);
                 var summary = CheckpointSummary.Of(checkpoint);
                 if (asJson) WriteJson(console.Output, checkpoint, summary);
                 else WriteText(console.Output, checkpoint, summary);
