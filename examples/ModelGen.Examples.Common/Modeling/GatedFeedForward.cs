@@ -14,7 +14,7 @@ public static class GatedFeedForward
         ArgumentNullException.ThrowIfNull(down);
         ArgumentNullException.ThrowIfNull(activation);
         using var scope = torch.NewDisposeScope();
-        var gated = activation.Apply(gate.forward(x)) * up.forward(x);
-        return down.forward(gated).MoveToOuterDisposeScope();
+        var gated = activation.Apply(gate.call(x)) * up.call(x);
+        return down.call(gated).MoveToOuterDisposeScope();
     }
 }

@@ -41,9 +41,13 @@ public static class ExampleCommand
             DefaultValueFactory = _ => LoadTransport.Auto,
         };
         var noMap = new Option<bool>("--no-map") { Description = "Give rank 0 its own copy of the checkpoint instead of mapping the file's pages." };
+        var shard = new Option<bool>("--shard")
+        {
+            Description = "Fully sharded placement: every rank holds and receives only its torch.chunk rows of each tensor; the forward pass gathers one unit (decoder layer) at a time.",
+        };
         var json = new Option<bool>("--json") { Description = "Print one JSON object per rank on standard output; progress goes to standard error." };
 
-        var root = new RootCommand(recipe.Description) { checkpoint, createRandom, sizeMib, checkpointDType, tied, shardMib, seed, dtype, threads, noForward, transport, noMap, json };
+        var root = new RootCommand(recipe.Description) { checkpoint, createRandom, sizeMib, checkpointDType, tied, shardMib, seed, dtype, threads, noForward, transport, noMap, shard, json };
         root.SetAction(parse =>
         {
             string? loadDType = parse.GetValue(dtype);
@@ -61,6 +65,7 @@ public static class ExampleCommand
                 NoForward = parse.GetValue(noForward),
                 Transport = parse.GetValue(transport),
                 MapCheckpoint = !parse.GetValue(noMap),
+                Shard = parse.GetValue(shard),
                 Json = parse.GetValue(json),
             };
             return ExampleRunner.Run(recipe, settings);

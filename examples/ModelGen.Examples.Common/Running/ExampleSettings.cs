@@ -45,6 +45,9 @@ public sealed record ExampleSettings
     /// <summary>Whether rank 0 maps the checkpoint's pages instead of reading a copy.</summary>
     public bool MapCheckpoint { get; init; } = true;
 
+    /// <summary>Whether every rank holds only its dim-0 rows of each tensor (fully sharded placement) instead of the whole model.</summary>
+    public bool Shard { get; init; }
+
     /// <summary>Whether to print one JSON line per rank instead of text.</summary>
     public bool Json { get; init; }
 }

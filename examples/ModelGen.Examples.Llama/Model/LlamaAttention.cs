@@ -31,10 +31,10 @@ public sealed partial class LlamaAttention : nn.Module<Tensor, Tensor, Tensor, T
     public override Tensor forward(Tensor x, Tensor cos, Tensor sin)
     {
         using var scope = torch.NewDisposeScope();
-        var q = Rotary.Apply(CausalAttention.SplitHeads(q_proj.forward(x), _heads, _headDim), cos, sin);
-        var k = Rotary.Apply(CausalAttention.SplitHeads(k_proj.forward(x), _kvHeads, _headDim), cos, sin);
-        var v = CausalAttention.SplitHeads(v_proj.forward(x), _kvHeads, _headDim);
+        var q = Rotary.Apply(CausalAttention.SplitHeads(q_proj.call(x), _heads, _headDim), cos, sin);
+        var k = Rotary.Apply(CausalAttention.SplitHeads(k_proj.call(x), _kvHeads, _headDim), cos, sin);
+        var v = CausalAttention.SplitHeads(v_proj.call(x), _kvHeads, _headDim);
         var attended = CausalAttention.MergeHeads(CausalAttention.Attend(q, k, v, _slidingWindow));
-        return o_proj.forward(attended).MoveToOuterDisposeScope();
+        return o_proj.call(attended).MoveToOuterDisposeScope();
     }
 }

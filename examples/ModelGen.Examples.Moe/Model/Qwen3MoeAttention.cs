@@ -39,11 +39,11 @@ public sealed partial class Qwen3MoeAttention : nn.Module<Tensor, Tensor, Tensor
     {
         using var scope = torch.NewDisposeScope();
         // The norms act on the last dimension, so they apply per head before the heads move to dimension 1.
-        var q = Rotary.Apply(CausalAttention.SplitHeads(q_norm.forward(Heads(q_proj.forward(x), _heads)), _heads, _headDim), cos, sin);
-        var k = Rotary.Apply(CausalAttention.SplitHeads(k_norm.forward(Heads(k_proj.forward(x), _kvHeads)), _kvHeads, _headDim), cos, sin);
-        var v = CausalAttention.SplitHeads(v_proj.forward(x), _kvHeads, _headDim);
+        var q = Rotary.Apply(CausalAttention.SplitHeads(q_norm.call(Heads(q_proj.call(x), _heads)), _heads, _headDim), cos, sin);
+        var k = Rotary.Apply(CausalAttention.SplitHeads(k_norm.call(Heads(k_proj.call(x), _kvHeads)), _kvHeads, _headDim), cos, sin);
+        var v = CausalAttention.SplitHeads(v_proj.call(x), _kvHeads, _headDim);
         var attended = CausalAttention.MergeHeads(CausalAttention.Attend(q, k, v, _slidingWindow));
-        return o_proj.forward(attended).MoveToOuterDisposeScope();
+        return o_proj.call(attended).MoveToOuterDisposeScope();
     }
 
     private Tensor Heads(Tensor projected, int heads) => projected.view(projected.shape[0], projected.shape[1], heads, _headDim);
