@@ -31,7 +31,7 @@ public sealed class LoadSummaryTests : IDisposable
 
         LoadSummary.ScenarioResult result = Assert.Single(LoadSummary.Summarize(_runs));
 
-        Assert.Equal(("", "modelgen", 3, "Replicate"), (result.Size, result.Scenario, result.Ranks, result.Placement));
+        Assert.Equal(("", "modelgen", 3, "Replicated"), (result.Size, result.Scenario, result.Ranks, result.Placement));
         Assert.Equal(900, result.ModelBytes);
         Assert.Equal([900L, 900, 900], result.ParamBytesPerRank);
         Assert.Equal([0L, 0, 0], result.ReceivedBytes);

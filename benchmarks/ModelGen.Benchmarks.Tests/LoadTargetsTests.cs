@@ -22,7 +22,7 @@ public class LoadTargetsTests
         ["modelgen-sharded"] = modelgenSharded,
         ["floor-sharded"] = Make("floor-sharded", 0.9, [P / 3 + 90 * MiB, P / 3 + 5 * MiB, P / 3 + 5 * MiB], [0, P / 3, P / 3]),
         ["pytorch-sharded"] = Make("pytorch-sharded", 3.5, [P + P / 3, P / 3 + 200 * MiB, P / 3 + 200 * MiB], [0, P, P]),
-        ["naive"] = Make("naive", 14, [2 * P, 2 * P, 2 * P], [0, 0, 0], placement: "Replicate"),
+        ["naive"] = Make("naive", 14, [2 * P, 2 * P, 2 * P], [0, 0, 0], placement: "Replicated"),
     };
 
     private static Dictionary<string, TargetCheck> Checks(Dictionary<string, Result> scenarios) =>
@@ -86,7 +86,7 @@ public class LoadTargetsTests
         var scenarios = new Dictionary<string, Result>(StringComparer.Ordinal)
         {
             ["modelgen-sharded"] = Make("modelgen-sharded", 0.2, [P + 10 * MiB], [0]),
-            ["modelgen"] = Make("modelgen", 0.2, [P + 10 * MiB], [0], placement: "Replicate"),
+            ["modelgen"] = Make("modelgen", 0.2, [P + 10 * MiB], [0], placement: "Replicated"),
         };
 
         var checks = LoadTargets.Check(1, scenarios).Select(c => c.Check).ToArray();

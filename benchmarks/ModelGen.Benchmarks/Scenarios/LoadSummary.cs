@@ -88,7 +88,7 @@ internal static class LoadSummary
             Enumerable.Range(0, ranks).Select(rank => (long)Statistics.Median(runs.Select(run => (double)field(run[rank])))).ToArray();
         return new ScenarioResult(
             size, scenario, ranks, runs.Length,
-            runs[0][0].Placement ?? "Replicate",
+            runs[0][0].Placement ?? "Replicated",
             runs[0].Max(r => r.WholeModelBytes),
             runs[0].Max(r => r.ParamBytes),
             PerRank(r => r.ParamBytes),
