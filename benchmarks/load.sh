@@ -25,6 +25,8 @@
 #             0's memory into fresh memory; rank 0 makes the checkpoint resident window by window and drops the
 #             other ranks' rows once they copied them (no model, no torch logic)
 #   modelgen-sharded  the Llama example with --shard (fully sharded placement), no forward pass
+#   modelgen-sharded-read  the same with --no-map: rank 0 reads each piece instead of mapping the checkpoint
+#   modelgen-sharded-scatter  the same with --transport Broadcast: the slices go by MPI scatter, not peer reads
 #   pytorch-sharded  what FSDP2 users run (DSD set_model_state_dict with broadcast_from_rank0): meta model, rank 0
 #             reads memory-mapped, every full tensor is broadcast with gloo, every rank keeps a copy of its chunk
 #
@@ -50,7 +52,7 @@ while [ $# -gt 0 ]; do
   esac
 done
 
-known=" floor floor-mapped floor-sharded modelgen modelgen-copy modelgen-sharded naive pytorch pytorch-sharded "
+known=" floor floor-mapped floor-sharded modelgen modelgen-copy modelgen-sharded modelgen-sharded-read modelgen-sharded-scatter naive pytorch pytorch-sharded "
 IFS=, read -r -a scenario_list <<< "$scenarios"
 for scenario in "${scenario_list[@]}"; do
   [[ "$known" == *" $scenario "* ]] || { echo "unknown scenario $scenario (known:$known)" >&2; exit 2; }
@@ -99,6 +101,10 @@ for rep in $(seq "$reps"); do
                            | sed 's/"scenario":"[^"]*"/"scenario":"modelgen-copy"/' > "$log" ;;
           modelgen-sharded) launch "$ranks" dotnet "$llama" --checkpoint "$checkpoint" --shard --no-forward --json \
                            | sed 's/"scenario":"[^"]*"/"scenario":"modelgen-sharded"/' > "$log" ;;
+          modelgen-sharded-read) launch "$ranks" dotnet "$llama" --checkpoint "$checkpoint" --shard --no-map --no-forward --json \
+                           | sed 's/"scenario":"[^"]*"/"scenario":"modelgen-sharded-read"/' > "$log" ;;
+          modelgen-sharded-scatter) launch "$ranks" dotnet "$llama" --checkpoint "$checkpoint" --shard --transport Broadcast --no-forward --json \
+                           | sed 's/"scenario":"[^"]*"/"scenario":"modelgen-sharded-scatter"/' > "$log" ;;
           naive)    launch "$ranks" dotnet "$bench" load-naive --checkpoint "$checkpoint" > "$log" ;;
           pytorch)  port=$((port + 1)); launch "$ranks" /usr/bin/python3 benchmarks/pytorch/load_broadcast.py --checkpoint "$checkpoint" --port "$port" > "$log" ;;
           pytorch-sharded) port=$((port + 1)); launch "$ranks" /usr/bin/python3 benchmarks/pytorch/load_sharded.py --checkpoint "$checkpoint" --port "$port" > "$log" ;;
