@@ -181,9 +181,10 @@ public static class ShardedLoader
             if (mapping is null || checkpoint is null) return null;
             SafeTensorsEntry entry = checkpoint.GetEntry(key);
             if (!CheckpointMapping.CanMap(entry, dtype)) return null;
+            SafeTensorsFile file = checkpoint.FileOf(entry);
             return () =>
             {
-                torch.Tensor tensor = mapping.Map(entry);
+                torch.Tensor tensor = mapping.Map(file, entry);
                 _mappedBytes += entry.ByteLength;
                 return tensor;
             };

@@ -33,7 +33,7 @@ public sealed class CheckpointMappingTests : IDisposable
             Assert.True(CheckpointMapping.CanMap(entry, ScalarType.Byte));
             Tensor mapped;
             using (var mapping = new CheckpointMapping())
-                mapped = mapping.Map(entry);
+                mapped = mapping.Map(file, entry);
             TensorAssert.SameValues(bytes, mapped);
             mapped.Dispose();
         }
@@ -50,13 +50,13 @@ public sealed class CheckpointMappingTests : IDisposable
             Assert.False(CheckpointMapping.CanMap(floats, ScalarType.Float32));
             Assert.False(CheckpointMapping.CanMap(file.GetEntry("a.bytes"), ScalarType.Int8));
             using var mapping = new CheckpointMapping();
-            var error = Assert.Throws<ArgumentException>(() => mapping.Map(floats));
+            var error = Assert.Throws<ArgumentException>(() => mapping.Map(file, floats));
             Assert.Contains("'b.floats'", error.Message);
         }
     }
 
     [Fact]
-    public void AFileGoneBeforeMappingIsAnIOErrorNamingIt()
+    public void AFileGoneBeforeMappingIsTheFileChangedRuleNamingIt()
     {
         var (file, _, _) = WriteMixed();
         using (file)
@@ -64,7 +64,9 @@ public sealed class CheckpointMappingTests : IDisposable
             SafeTensorsEntry entry = file.GetEntry("a.bytes");
             File.Delete(entry.FilePath);
             using var mapping = new CheckpointMapping();
-            var error = Assert.Throws<IOException>(() => mapping.Map(entry));
+            var error = Assert.Throws<SafeTensorsFormatException>(() => mapping.Map(file, entry));
+            Assert.Equal(SafeTensorsRule.FileChanged, error.Rule);
+            Assert.Equal(entry.FilePath, error.FilePath);
             Assert.Contains(entry.FilePath, error.Message);
         }
     }
