@@ -26,7 +26,11 @@ public static class ShardedLoader
     /// <param name="options">Process group, device, dtype, progress; defaults when <see langword="null"/>.</param>
     /// <returns>What this rank loaded, initialized and ignored, with time and memory.</returns>
     /// <exception cref="CheckpointMismatchException">The checkpoint and the model disagree (thrown on every rank, nothing loaded).</exception>
-    /// <exception cref="DistributedLoadException">A rank failed (for example rank 0 could not read a shard); thrown on every rank.</exception>
+    /// <exception cref="SafeTensorsException">
+    /// The checkpoint is broken, unreadable, or changed during the load (rank 0 found it): the same type, rule, file
+    /// and key on every rank, whatever the number of ranks; its inner exception is the agreed <see cref="DistributedLoadException"/>.
+    /// </exception>
+    /// <exception cref="DistributedLoadException">A rank failed otherwise (for example it could not allocate a tensor); thrown on every rank.</exception>
     /// <exception cref="LoadIncompleteException">Tensors were left on the meta device.</exception>
     /// <remarks>
     /// When <see cref="LoadOptions.ProcessGroup"/> is <see langword="null"/>, a group is created from the environment
@@ -117,6 +121,9 @@ public static class ShardedLoader
 
                     group.RunAndAgree(() => model.ComputeBuffers(options.Device));
                 }
+
+                // A file cut or rewritten while rank 0 read or mapped it: the same typed error on every rank.
+                group.RunAndAgree(() => checkpoint?.ThrowIfChanged());
 
                 CheckNothingLeftOnMeta(slots);
                 return new LoadReport
