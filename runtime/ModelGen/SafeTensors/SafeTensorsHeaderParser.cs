@@ -17,6 +17,13 @@ internal static class SafeTensorsHeaderParser
 {
     internal const string MetadataKey = "__metadata__";
 
+    /// <summary>
+    /// The deepest nesting of objects and arrays a header may have, the header object itself included: the reference
+    /// implementation's JSON parser (serde_json) starts with a budget of 128 and fails when it reaches 0, so 127 levels
+    /// pass and 128 do not. Deeper nesting is <see cref="SafeTensorsRule.InvalidJson"/>.
+    /// </summary>
+    internal const int MaxNestingDepth = 127;
+
     private static readonly IReadOnlyDictionary<string, string> NoMetadata = new Dictionary<string, string>();
 
     public static ParsedHeader Parse(ReadOnlySpan<byte> json, string filePath)
@@ -24,7 +31,7 @@ internal static class SafeTensorsHeaderParser
         if (!Utf8.IsValid(json))
             throw new SafeTensorsFormatException(SafeTensorsRule.InvalidUtf8, filePath, null, "the header is not valid UTF-8.");
 
-        var reader = new Utf8JsonReader(json, new JsonReaderOptions { CommentHandling = JsonCommentHandling.Disallow });
+        var reader = new Utf8JsonReader(json, new JsonReaderOptions { CommentHandling = JsonCommentHandling.Disallow, MaxDepth = MaxNestingDepth });
         string? currentKey = null;
         try
         {
