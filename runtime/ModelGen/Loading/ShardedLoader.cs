@@ -155,17 +155,21 @@ public static class ShardedLoader
         private CheckpointCatalog ShareCatalog(bool isRoot, out SafeTensorsCheckpoint? checkpoint)
         {
             SafeTensorsCheckpoint? opened = null;
+            CheckpointCatalog? own = null;
             byte[] payload = [];
             Exception? failure = isRoot
                 ? LocalFailure.Of(() =>
                 {
                     opened = SafeTensorsCheckpoint.Open(checkpointPath);
-                    payload = CheckpointCatalog.From(checkpointPath, opened.Entries).Serialize();
+                    own = CheckpointCatalog.From(checkpointPath, opened.Entries);
+                    payload = own.Serialize();
                 })
                 : null;
             checkpoint = opened;
             group.ThrowIfAnyRankFailed(failure);
-            return CheckpointCatalog.Deserialize(group.BroadcastMessage(payload));
+            byte[] received = group.BroadcastMessage(payload);
+            // Rank 0 keeps the catalog it built rather than a second copy decoded from its own message.
+            return own ?? CheckpointCatalog.Deserialize(received);
         }
 
         /// <summary>Every rank plans from the same catalog; a mismatch is the same typed exception on every rank.</summary>

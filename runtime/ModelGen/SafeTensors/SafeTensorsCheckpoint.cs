@@ -26,8 +26,9 @@ public sealed class SafeTensorsCheckpoint : IDisposable
         IndexPath = indexPath;
         Files = files;
         DeclaredTotalSize = declaredTotalSize;
-        var entries = new List<SafeTensorsEntry>();
-        _byKey = new Dictionary<string, (SafeTensorsEntry, SafeTensorsFile)>(StringComparer.Ordinal);
+        int count = files.Sum(f => f.Entries.Count);
+        var entries = new List<SafeTensorsEntry>(count);
+        _byKey = new Dictionary<string, (SafeTensorsEntry, SafeTensorsFile)>(count, StringComparer.Ordinal);
         foreach (SafeTensorsFile file in files)
         {
             foreach (SafeTensorsEntry entry in file.Entries)
