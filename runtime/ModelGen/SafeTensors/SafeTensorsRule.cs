@@ -82,7 +82,10 @@ public enum SafeTensorsRule
     /// <summary>A file named by the index's <c>weight_map</c> does not exist.</summary>
     ShardFileMissing,
 
-    /// <summary>A <c>weight_map</c> entry names a file outside the checkpoint folder (absolute path, <c>..</c>, or a symbolic link leading out).</summary>
+    /// <summary>
+    /// A <c>weight_map</c> entry names a file outside the checkpoint folder (an absolute path or <c>..</c>), or, with
+    /// <see cref="SafeTensorsReadOptions.AllowLinksOutsideCheckpoint"/> off, a symbolic link leading out.
+    /// </summary>
     PathEscapesCheckpoint,
 
     /// <summary>A key the index maps to a file is not in that file.</summary>
