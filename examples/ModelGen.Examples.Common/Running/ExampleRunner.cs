@@ -36,7 +36,7 @@ public static class ExampleRunner
             Print(group, settings, result);
             return result.LogitsAgreeAcrossRanks == false ? LogitsDisagree : 0;
         }
-        catch (Exception e) when (e is DistributedLoadException or CheckpointMismatchException or LoadIncompleteException or FormatException)
+        catch (Exception e) when (e is DistributedLoadException or SafeTensors.SafeTensorsException or CheckpointMismatchException or LoadIncompleteException or FormatException)
         {
             // The same error on every rank (agreed, or from the same config text): rank 0 says it once.
             if (group.Rank == 0) log.WriteLine($"error: {e.Message}");

@@ -42,7 +42,9 @@ public sealed class LoadOptions
     /// of holding a copy: no fresh memory and no copy on rank 0, and the page cache is the storage. On by default;
     /// applies to tensors loaded to the CPU in the file's own element type at an aligned offset (the others are read).
     /// While the model lives, do not cut short or rewrite the checkpoint file in place (replacing it by renaming a
-    /// new file over it is safe); turn this off if something might.
+    /// new file over it is safe); turn this off if something might. A change during the load itself is caught either
+    /// way (the load throws <see cref="SafeTensors.SafeTensorsFormatException"/>); one after the load returns reaches
+    /// only a mapped model.
     /// </summary>
     public bool MapCheckpoint { get; init; } = true;
 
