@@ -10,7 +10,8 @@ namespace ModelGen.Distributed.Mpi;
 /// started alone it is rank 0 of 1. MPI can be initialized once per process, so there is one group per process
 /// (<see cref="ProcessGroups.FromEnvironment"/> and <see cref="ProcessGroups.Mpi"/> return it). A group that
 /// initialized MPI finalizes it once: when the program disposes it (on every rank: finalizing waits for the other
-/// ranks), or otherwise when the process exits (<see cref="AppDomain.ProcessExit"/>). While the group is open, an
+/// ranks), or otherwise when the process exits with code 0 (<see cref="AppDomain.ProcessExit"/>; a rank exiting with
+/// another code leaves ending the job to mpirun). While the group is open, an
 /// exception that nothing catches aborts the whole job (exit code <see cref="UnhandledExceptionExitCode"/>):
 /// otherwise the unwinding would finalize MPI on this rank while the others wait for it in a collective.
 /// </summary>
@@ -357,17 +358,31 @@ public sealed unsafe partial class MpiProcessGroup : IProcessGroup
         Abort(UnhandledExceptionExitCode);
     }
 
-    // A group nobody disposed finalizes MPI when the process ends normally, so every rank leaves the job cleanly.
+    /// <summary>
+    /// A group nobody disposed finalizes MPI when the process exits with code 0, so every rank leaves the job cleanly.
+    /// A rank that exits with another code (for example Environment.Exit mid-job) does not finalize: MPI_Finalize
+    /// would wait for ranks that may be waiting for this one, while mpirun ends the whole job when a rank exits
+    /// non-zero. Finalizing waits for the other ranks at most the group's <see cref="Timeout"/>.
+    /// </summary>
     private void DisposeAtExit(object? sender, EventArgs e)
     {
-        try
+        if (Environment.ExitCode != 0 || _disposed)
+            return;
+        var finalizing = new Thread(() =>
         {
-            Dispose();
-        }
-        catch (MpiException error)
-        {
-            Console.Error.WriteLine($"Rank {Rank} of {Size}: finalizing MPI at exit failed: {error.Message}");
-        }
+            try
+            {
+                Dispose();
+            }
+            catch (MpiException error)
+            {
+                Console.Error.WriteLine($"Rank {Rank} of {Size}: finalizing MPI at exit failed: {error.Message}");
+            }
+        })
+        { IsBackground = true, Name = "MPI finalize at exit" };
+        finalizing.Start();
+        if (!finalizing.Join(_timeout))
+            Console.Error.WriteLine($"Rank {Rank} of {Size}: MPI_Finalize at exit waited {_timeout} for the other ranks; exiting without it.");
     }
 
     /// <summary>
