@@ -38,6 +38,27 @@ public class MpiTimeoutTests
     }
 
     [Fact]
+    public async Task ARankBusyPastTheTimeoutIsNamedAndFailsAtOnceInItsNextCollective()
+    {
+        WorkerRun run = await WorkerLauncher.MpiRunUntilAsync(["stop", "at=agree", "timeout=3", "late=8"],
+            events => events.Count(e => e.Name == "disposed") == 3, timeout: TimeSpan.FromSeconds(45));
+        AssertEveryReportedProcessEnds(run);
+
+        Assert.True(run.EndedByTest, run.ToString());
+        IReadOnlyList<WorkerEvent> timedOut = run.Named("timed-out");
+        Assert.Equal([0, 1, 2], timedOut.Select(e => e.Rank));
+        Assert.All(timedOut.Take(2), e => Assert.Equal("2", e["missing"]));
+        // Rank 2 arrives after the others gave up: it is told at once, and it heard from both of them.
+        WorkerEvent late = timedOut[2];
+        Assert.Equal("", late["missing"]);
+        Assert.NotEqual("2", late["abandonedBy"]);
+        Assert.InRange(long.Parse(late["elapsedMs"], CultureInfo.InvariantCulture), 0, 2500);
+        Assert.Contains("was abandoned", late["message"]);
+        Assert.Single(timedOut.Select(e => e["number"]).Distinct());
+        Assert.All(run.Named("after"), e => Assert.Equal("DistributedTimeoutException", e["error"]));
+    }
+
+    [Fact]
     public async Task ATimeoutNobodyCatchesAbortsTheWholeJobStoppedRankIncluded()
     {
         WorkerRun run = await WorkerLauncher.MpiRunAsync(["stop", "at=barrier", "timeout=3", "then=throw"], timeout: TimeSpan.FromSeconds(45));

@@ -12,7 +12,8 @@ namespace ModelGen.MultiRank.Worker.Scenarios;
 /// <see cref="DistributedTimeoutException"/>, then that a further collective is refused at once and that Dispose
 /// returns. Every rank first reports its process id, so that the test can kill what is left.
 /// "then": "wait" (the live ranks sleep until the test kills the job) or "throw" (the exception escapes, as in a
-/// program that does not catch it: the group's handler aborts the job).
+/// program that does not catch it: the group's handler aborts the job). "late=SECONDS": the stopper does not stop
+/// but stays busy outside the collectives that long, then calls the same collective, which must fail at once.
 /// </summary>
 internal static partial class StopScenario
 {
@@ -27,7 +28,13 @@ internal static partial class StopScenario
         report.Event("pid", ("pid", Environment.ProcessId));
         group.Barrier();
 
-        if (group.Rank == stopper)
+        int late = options.Int("late", 0);
+        if (group.Rank == stopper && late > 0)
+        {
+            report.Event("busy");
+            Thread.Sleep(TimeSpan.FromSeconds(late));
+        }
+        else if (group.Rank == stopper)
         {
             report.Event("stopping");
             _ = Kill(Environment.ProcessId, SigStop);
