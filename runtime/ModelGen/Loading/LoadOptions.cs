@@ -62,6 +62,14 @@ public sealed class LoadOptions
     /// </summary>
     public IReadOnlyList<string> ReplicatedKeys { get; init; } = [];
 
+    /// <summary>
+    /// How long any one collective of the load may wait for the other ranks (<see cref="IProcessGroup.Timeout"/>),
+    /// applied to the group for the duration of the load and restored afterwards. <see langword="null"/> (the
+    /// default) keeps the group's own, 10 minutes unless changed (<see cref="ProcessGroupTimeout.Default"/>). When it
+    /// passes, every live rank throws <see cref="DistributedTimeoutException"/> naming the ranks that did not respond.
+    /// </summary>
+    public TimeSpan? Timeout { get; init; }
+
     /// <summary>Receives progress after every tensor. Reported on every rank.</summary>
     public IProgress<LoadProgress>? Progress { get; init; }
 }

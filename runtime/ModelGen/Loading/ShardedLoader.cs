@@ -33,6 +33,7 @@ public static class ShardedLoader
     /// </exception>
     /// <exception cref="DistributedLoadException">A rank failed otherwise (for example it could not allocate a tensor); thrown on every rank.</exception>
     /// <exception cref="LoadIncompleteException">Tensors were left on the meta device.</exception>
+    /// <exception cref="DistributedTimeoutException">A collective waited longer than <see cref="LoadOptions.Timeout"/> (a rank stopped responding); thrown on every live rank, naming the ranks that did not respond.</exception>
     /// <remarks>
     /// When <see cref="LoadOptions.ProcessGroup"/> is <see langword="null"/>, the load runs in the process-wide group
     /// of <see cref="ProcessGroups.FromEnvironment"/>, which stays open afterwards (for training, further loads or
@@ -46,7 +47,8 @@ public static class ShardedLoader
         NativeEnvironment.EnableHugePagesByDefault();
 
         IProcessGroup group = options.ProcessGroup ?? ProcessGroups.FromEnvironment();
-        return new LoadRun(model, checkpointPath, options, group).Execute();
+        using (ProcessGroupTimeout.Apply(group, options.Timeout))
+            return new LoadRun(model, checkpointPath, options, group).Execute();
     }
 
     /// <summary>Builds <typeparamref name="T"/> on the meta device, then loads the checkpoint into it.</summary>
