@@ -22,6 +22,7 @@ internal sealed record SafeTensorsLayoutEntry(string Name, SafeTensorsDType DTyp
 internal sealed class SafeTensorsStreamingWriter : IDisposable
 {
     private readonly SafeFileHandle _handle;
+    private readonly long _dataStart;
     private readonly long _end;
     private long _position;
 
@@ -35,8 +36,8 @@ internal sealed class SafeTensorsStreamingWriter : IDisposable
         BinaryPrimitives.WriteUInt64LittleEndian(prefix, (ulong)header.Length);
         RandomAccess.Write(_handle, prefix, 0);
         RandomAccess.Write(_handle, header, SafeTensorsHeader.PrefixLength);
-        _position = SafeTensorsHeader.PrefixLength + header.Length;
-        _end = checked(_position + entries.Sum(e => e.ByteLength));
+        _dataStart = _position = SafeTensorsHeader.PrefixLength + header.Length;
+        _end = checked(_dataStart + entries.Sum(e => e.ByteLength));
     }
 
     /// <summary>The file being written.</summary>
@@ -46,7 +47,7 @@ internal sealed class SafeTensorsStreamingWriter : IDisposable
     public unsafe void Append(nint address, long byteCount)
     {
         if (byteCount > _end - _position)
-            throw new InvalidOperationException($"{Path}: {byteCount} more bytes would run past the {_end} bytes the header describes.");
+            throw new InvalidOperationException($"{Path}: {byteCount} more bytes would run past the {_end - _dataStart} bytes of tensor data the header describes.");
         const long MaxSpan = 1L << 30;
         for (long done = 0; done < byteCount; done += MaxSpan)
         {
@@ -60,7 +61,7 @@ internal sealed class SafeTensorsStreamingWriter : IDisposable
     public void Complete()
     {
         if (_position != _end)
-            throw new InvalidOperationException($"{Path}: {_position} of the {_end} bytes the header describes were written.");
+            throw new InvalidOperationException($"{Path}: {_position - _dataStart} of the {_end - _dataStart} bytes of tensor data the header describes were written.");
         RandomAccess.FlushToDisk(_handle);
         _handle.Dispose();
     }
