@@ -28,6 +28,7 @@ return args[0] switch
     "libraries" => LibrariesScenario.Run(group, report),
     "bench" => BenchScenario.Run(group, report, options),
     "load" => LoadScenario.Run(group, report, options),
+    "save" => SaveScenario.Run(group, report, options),
     "hang" => HangScenario.Run(group, report),
     "throw" => ThrowScenario.Run(group, report, options),
     "bad-arguments" => BadArgumentsScenario.Run(group, report),
