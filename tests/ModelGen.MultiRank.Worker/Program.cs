@@ -13,6 +13,8 @@ if (args.Length == 0)
 var options = WorkerOptions.Parse(args.AsSpan(1));
 if (args[0] == "lifecycle")
     return LifecycleScenario.Run(options.Text("mode", "owned"), options.Text("abort", "no") == "yes");
+if (args[0] == "shared-group")
+    return SharedGroupScenario.Run(options);
 
 using IProcessGroup group = ProcessGroups.FromEnvironment();
 var report = new Report(group.Rank);
@@ -32,5 +34,9 @@ return args[0] switch
     "hang" => HangScenario.Run(group, report),
     "throw" => ThrowScenario.Run(group, report, options),
     "bad-arguments" => BadArgumentsScenario.Run(group, report),
+    "all-gather" => AllGatherScenario.Run(group, report, options),
+    "all-reduce" => AllReduceScenario.Run(group, report, options),
+    "reduce-scatter" => ReduceScatterScenario.Run(group, report, options),
+    "parts" => PartsScenario.Run(group, report, options),
     _ => report.Fail($"unknown scenario '{args[0]}'"),
 };

@@ -4,7 +4,7 @@ using TorchSharp;
 namespace ModelGen.Distributed;
 
 /// <summary>
-/// The ranks of one job and the few collectives loading needs. Every collective must be called by every rank, in
+/// The ranks of one job and the collectives loading and training need. Every collective must be called by every rank, in
 /// the same order, with the same root and the same byte counts; a rank that skips one leaves the others waiting.
 /// Use <see cref="AgreeOnError"/> before any collective that a failure on one rank could make a rank skip.
 /// Issue a group's collectives from one thread at a time (any thread, for example a background thread that
@@ -53,6 +53,55 @@ public interface IProcessGroup : IDisposable
     /// <param name="root">The sending rank.</param>
     /// <returns>The root's message, on every rank.</returns>
     byte[] BroadcastMessage(ReadOnlySpan<byte> payload, int root = 0);
+
+    /// <summary>
+    /// Gathers every rank's <paramref name="input"/> into <paramref name="output"/> on every rank, rank-major: output
+    /// holds <see cref="Size"/> equal blocks of input's element count, and block r is rank r's input. Any dtype (the
+    /// elements move as bytes); input and output may be non-contiguous (they then go through a contiguous copy); sizes
+    /// past 2 GiB are allowed.
+    /// </summary>
+    /// <param name="input">This rank's block: a CPU tensor of the same element count and dtype on every rank.</param>
+    /// <param name="output">A CPU tensor of input's dtype with <see cref="Size"/> times input's element count; its shape is free.</param>
+    /// <exception cref="ArgumentException">A tensor is on the meta device or not on the CPU, the dtypes differ, or output's element count is not Size x input's.</exception>
+    void AllGather(torch.Tensor input, torch.Tensor output);
+
+    /// <summary>
+    /// Reduces <paramref name="tensor"/> over the ranks, in place, on every rank. Float32 and Float64 are reduced by
+    /// MPI itself; BFloat16 and Float16 are converted to Float32, reduced in Float32 and converted back (MPI has no
+    /// 16-bit float types), so their sums are rounded once, at the end. <see cref="ReduceOp.Average"/> is the sum
+    /// divided by <see cref="Size"/> (in Float32 for the 16-bit types). Non-contiguous tensors go through a
+    /// contiguous copy; sizes past 2 GiB are allowed.
+    /// </summary>
+    /// <exception cref="ArgumentException">The tensor is on the meta device or not on the CPU, or its dtype is not one of the four above.</exception>
+    void AllReduce(torch.Tensor tensor, ReduceOp op = ReduceOp.Sum);
+
+    /// <summary>
+    /// Reduces over the ranks and scatters the result: <paramref name="input"/> holds <see cref="Size"/> equal blocks
+    /// of output's element count, and rank r receives into <paramref name="output"/> the reduction of every rank's
+    /// block r. Same dtypes, conversion and average as <see cref="AllReduce"/>.
+    /// </summary>
+    /// <exception cref="ArgumentException">A tensor is on the meta device or not on the CPU, the dtypes differ or cannot be reduced, or input's element count is not Size x output's.</exception>
+    void ReduceScatter(torch.Tensor input, torch.Tensor output, ReduceOp op = ReduceOp.Sum);
+
+    /// <summary>
+    /// Raw bytes from the root to every rank, like <see cref="BroadcastNative"/>: on <paramref name="root"/>, the
+    /// <paramref name="byteCounts"/>[r] bytes at <paramref name="sendAddress"/> + <paramref name="byteOffsets"/>[r] go
+    /// to rank r's <paramref name="receiveAddress"/>; the root's own part is copied locally. The counts and offsets are
+    /// read on the root only (other ranks pass empty spans); before any data moves, every rank learns its count from
+    /// the root and checks it against <paramref name="receiveBytes"/>, so a mismatch is an
+    /// <see cref="ArgumentException"/> on every rank rather than a hang. Parts past 2 GiB are allowed.
+    /// </summary>
+    /// <exception cref="ArgumentException">The root's spans do not hold one non-negative entry per rank, or some rank's receiveBytes differs from the root's byteCounts for it (on every rank).</exception>
+    void ScatterNative(nint sendAddress, ReadOnlySpan<long> byteCounts, ReadOnlySpan<long> byteOffsets, nint receiveAddress, long receiveBytes, int root = 0);
+
+    /// <summary>
+    /// The inverse of <see cref="ScatterNative"/>: every rank's <paramref name="sendBytes"/> bytes at
+    /// <paramref name="sendAddress"/> land on <paramref name="root"/> at <paramref name="receiveAddress"/> +
+    /// <paramref name="byteOffsets"/>[r]. The counts and offsets are read on the root only and checked against each
+    /// rank's sendBytes on every rank before any data moves. Parts past 2 GiB are allowed.
+    /// </summary>
+    /// <exception cref="ArgumentException">The root's spans do not hold one non-negative entry per rank, or some rank's sendBytes differs from the root's byteCounts for it (on every rank).</exception>
+    void GatherNative(nint sendAddress, long sendBytes, nint receiveAddress, ReadOnlySpan<long> byteCounts, ReadOnlySpan<long> byteOffsets, int root = 0);
 
     /// <summary>The largest of the values the ranks pass, on every rank.</summary>
     long AllReduceMax(long value);

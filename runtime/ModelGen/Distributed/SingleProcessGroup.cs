@@ -1,5 +1,6 @@
 using ModelGen.Native;
 using System.Diagnostics.CodeAnalysis;
+using System.Runtime.InteropServices;
 using TorchSharp;
 
 namespace ModelGen.Distributed;
@@ -14,6 +15,9 @@ public sealed class SingleProcessGroup : IProcessGroup
 
     /// <inheritdoc />
     public string Backend => "single";
+
+    /// <summary>Whether <see cref="Dispose"/> was called.</summary>
+    internal bool IsDisposed => _disposed;
 
     /// <inheritdoc />
     public int Rank => 0;
@@ -52,6 +56,50 @@ public sealed class SingleProcessGroup : IProcessGroup
     }
 
     /// <inheritdoc />
+    public void AllGather(torch.Tensor input, torch.Tensor output)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        TensorArguments.CheckAllGather(input, output, Size);
+        CopyInto(input, output);
+    }
+
+    /// <inheritdoc />
+    public void AllReduce(torch.Tensor tensor, ReduceOp op = ReduceOp.Sum)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        TensorArguments.CheckAllReduce(tensor, op);
+        // One rank: the sum is the tensor itself and the average divides by 1.
+    }
+
+    /// <inheritdoc />
+    public void ReduceScatter(torch.Tensor input, torch.Tensor output, ReduceOp op = ReduceOp.Sum)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        TensorArguments.CheckReduceScatter(input, output, op, Size);
+        CopyInto(input, output);
+    }
+
+    /// <inheritdoc />
+    public unsafe void ScatterNative(nint sendAddress, ReadOnlySpan<long> byteCounts, ReadOnlySpan<long> byteOffsets, nint receiveAddress, long receiveBytes, int root = 0)
+    {
+        CheckUsable(root);
+        CollectiveArguments.CheckRange(receiveAddress, receiveBytes);
+        CheckOwnPart(nameof(ScatterNative), sendAddress, byteCounts, byteOffsets, nameof(receiveBytes), receiveBytes);
+        if (receiveBytes > 0)
+            NativeMemory.Copy((byte*)sendAddress + byteOffsets[0], (void*)receiveAddress, (nuint)receiveBytes);
+    }
+
+    /// <inheritdoc />
+    public unsafe void GatherNative(nint sendAddress, long sendBytes, nint receiveAddress, ReadOnlySpan<long> byteCounts, ReadOnlySpan<long> byteOffsets, int root = 0)
+    {
+        CheckUsable(root);
+        CollectiveArguments.CheckRange(sendAddress, sendBytes);
+        CheckOwnPart(nameof(GatherNative), receiveAddress, byteCounts, byteOffsets, nameof(sendBytes), sendBytes);
+        if (sendBytes > 0)
+            NativeMemory.Copy((void*)sendAddress, (byte*)receiveAddress + byteOffsets[0], (nuint)sendBytes);
+    }
+
+    /// <inheritdoc />
     public long AllReduceMax(long value)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
@@ -78,6 +126,21 @@ public sealed class SingleProcessGroup : IProcessGroup
 
     /// <inheritdoc />
     public void Dispose() => _disposed = true;
+
+    private void CheckOwnPart(string operation, nint rootAddress, ReadOnlySpan<long> byteCounts, ReadOnlySpan<long> byteOffsets, string countName, long count)
+    {
+        if (NativeArguments.ProblemWithRootParts(operation, rootAddress, byteCounts, byteOffsets, Size) is { } problem)
+            throw new ArgumentException(problem, nameof(byteCounts));
+        if (byteCounts[0] != count)
+            throw new ArgumentException(NativeArguments.Mismatch(operation, Rank, countName, count, byteCounts[0]), countName);
+    }
+
+    private static void CopyInto(torch.Tensor source, torch.Tensor destination)
+    {
+        using var noGrad = torch.no_grad();
+        using torch.Tensor shaped = source.reshape(destination.shape);
+        destination.copy_(shaped);
+    }
 
     private void CheckUsable(int root)
     {

@@ -29,8 +29,9 @@ public static class ShardedLoader
     /// <exception cref="DistributedLoadException">A rank failed (for example rank 0 could not read a shard); thrown on every rank.</exception>
     /// <exception cref="LoadIncompleteException">Tensors were left on the meta device.</exception>
     /// <remarks>
-    /// When <see cref="LoadOptions.ProcessGroup"/> is <see langword="null"/>, a group is created from the environment
-    /// and finalized after the load; pass your own group to keep using MPI afterwards.
+    /// When <see cref="LoadOptions.ProcessGroup"/> is <see langword="null"/>, the load runs in the process-wide group
+    /// of <see cref="ProcessGroups.FromEnvironment"/>, which stays open afterwards (for training, further loads or
+    /// your own collectives) and is finalized when the process exits or when you dispose it.
     /// </remarks>
     public static LoadReport Load(IShardedModel model, string checkpointPath, LoadOptions? options = null)
     {
@@ -40,14 +41,7 @@ public static class ShardedLoader
         NativeEnvironment.EnableHugePagesByDefault();
 
         IProcessGroup group = options.ProcessGroup ?? ProcessGroups.FromEnvironment();
-        try
-        {
-            return new LoadRun(model, checkpointPath, options, group).Execute();
-        }
-        finally
-        {
-            if (options.ProcessGroup is null) group.Dispose();
-        }
+        return new LoadRun(model, checkpointPath, options, group).Execute();
     }
 
     /// <summary>Builds <typeparamref name="T"/> on the meta device, then loads the checkpoint into it.</summary>

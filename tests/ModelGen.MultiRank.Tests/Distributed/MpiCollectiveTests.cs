@@ -98,6 +98,10 @@ public class MpiCollectiveTests
             Assert.Equal("ArgumentException", e["metaTensor"]);
             Assert.Equal("ArgumentException", e["notContiguous"]);
             Assert.Equal("ArgumentOutOfRangeException", e["negativeLength"]);
+            Assert.Equal("ArgumentException", e["gatherSizeMismatch"]);
+            Assert.Equal("ArgumentException", e["reduceWrongDType"]);
+            Assert.Equal("ArgumentException", e["reduceMetaTensor"]);
+            Assert.Equal("ArgumentException", e["reduceScatterSizeMismatch"]);
         });
         Assert.All(run.Named("mpi-error"), e =>
             Assert.Equal(("MPI_Bcast", "1", "MPI_Bcast failed with MPI error 1: MPI_ERR_BUFFER: invalid buffer pointer"), (e["call"], e["code"], e["message"])));

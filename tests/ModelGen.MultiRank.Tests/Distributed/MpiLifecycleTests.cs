@@ -1,4 +1,5 @@
 using ModelGen.MultiRank.Tests.Launching;
+using ModelGen.MultiRank.Tests.Loading;
 
 namespace ModelGen.MultiRank.Tests.Distributed;
 
@@ -29,6 +30,24 @@ public class MpiLifecycleTests
         Assert.All(run.Named("reopened"), e => Assert.Equal("False", e["owns"]));
         Assert.Equal(3, run.Named("reopened").Count);
         Assert.All(run.Named("open-after-finalize"), e => Assert.Equal("InvalidOperationException", e["error"]));
+    }
+
+    [Fact]
+    public async Task TheProcessWideGroupOutlivesLoadsAndIsFinalizedAtExit()
+    {
+        using var checkpoint = new RankTestCheckpoint();
+
+        WorkerRun run = await WorkerLauncher.MpiRunAsync(["shared-group", $"checkpoint={checkpoint.Folder}"]);
+
+        // Exit code 0 on every rank: a rank that exits without finalizing MPI makes mpirun fail the job.
+        Assert.True(run.ExitCode == 0, run.ToString());
+        Assert.All(run.Named("loads"), e => Assert.Equal(
+            (checkpoint.Digests.Count.ToString(System.Globalization.CultureInfo.InvariantCulture), e["first"], "3", "mpi"),
+            (e["second"], e["first"], e["ranks"], e["backend"])));
+        IReadOnlyList<WorkerEvent> after = run.Named("after-loads");
+        Assert.Equal([0, 1, 2], after.Select(e => e.Rank));
+        Assert.All(after, e => Assert.Equal(("True", "6", "False"), (e["sameGroup"], e["sum"], e["finalized"])));
+        Assert.DoesNotContain("exited improperly", run.StandardError + run.StandardOutput, StringComparison.Ordinal);
     }
 
     [Fact]

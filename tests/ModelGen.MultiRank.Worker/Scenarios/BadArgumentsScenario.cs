@@ -15,13 +15,18 @@ internal static class BadArgumentsScenario
         using var meta = torch.empty([8], device: torch.META);
         using var matrix = torch.zeros(4, 4);
         using var transposed = matrix.t();
+        using var integers = torch.zeros([4], dtype: torch.int32);
 
         report.Event("refused",
             ("rootTooLarge", ErrorOf(() => group.Broadcast(matrix, root: group.Size))),
             ("rootNegative", ErrorOf(() => group.BroadcastMessage([1], root: -1))),
             ("metaTensor", ErrorOf(() => group.Broadcast(meta))),
             ("notContiguous", ErrorOf(() => group.Broadcast(transposed))),
-            ("negativeLength", ErrorOf(() => group.BroadcastNative(1, -1))));
+            ("negativeLength", ErrorOf(() => group.BroadcastNative(1, -1))),
+            ("gatherSizeMismatch", ErrorOf(() => group.AllGather(matrix, matrix))),
+            ("reduceWrongDType", ErrorOf(() => group.AllReduce(integers))),
+            ("reduceMetaTensor", ErrorOf(() => group.AllReduce(meta))),
+            ("reduceScatterSizeMismatch", ErrorOf(() => group.ReduceScatter(matrix, matrix))));
         // MPI's own errors end the job by default (MPI_ERRORS_ARE_FATAL); a code that does come back is raised
         // with MPI's description. Code 1 is MPI_ERR_BUFFER.
         MpiException mpiError = Expect(() => MpiApi.Load().Check(1, "MPI_Bcast"));

@@ -31,6 +31,11 @@ public sealed unsafe class TransportSelectionTests
         public void BroadcastNative(nint address, long byteCount, int root = 0) => throw new NotSupportedException();
         public byte[] BroadcastMessage(ReadOnlySpan<byte> payload, int root = 0) => payload.ToArray();
         public long AllReduceMax(long value) => value;
+        public void AllGather(torch.Tensor input, torch.Tensor output) => throw new NotSupportedException();
+        public void AllReduce(torch.Tensor tensor, ReduceOp op = ReduceOp.Sum) => throw new NotSupportedException();
+        public void ReduceScatter(torch.Tensor input, torch.Tensor output, ReduceOp op = ReduceOp.Sum) => throw new NotSupportedException();
+        public void ScatterNative(nint sendAddress, ReadOnlySpan<long> byteCounts, ReadOnlySpan<long> byteOffsets, nint receiveAddress, long receiveBytes, int root = 0) => throw new NotSupportedException();
+        public void GatherNative(nint sendAddress, long sendBytes, nint receiveAddress, ReadOnlySpan<long> byteCounts, ReadOnlySpan<long> byteOffsets, int root = 0) => throw new NotSupportedException();
         public void Barrier() { }
         public DistributedLoadException? AgreeOnError(Exception? localFailure) => ErrorAgreement.Agree(this, localFailure);
         [System.Diagnostics.CodeAnalysis.DoesNotReturn]

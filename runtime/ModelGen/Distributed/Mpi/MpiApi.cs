@@ -23,6 +23,11 @@ internal sealed unsafe class MpiApi
     public const int Success = 0;
     public const int ThreadMultiple = 3;
     public const int CommTypeShared = 0;
+    public const int AnySource = -1;
+    public const int AnyTag = -1;
+
+    /// <summary><c>MPI_IN_PLACE</c>: Open MPI's sentinel address 1.</summary>
+    public static readonly void* InPlace = (void*)1;
     private const int MaxErrorString = 256;
 
     private static readonly ConcurrentDictionary<string, MpiApi> Loaded = new(StringComparer.Ordinal);
@@ -43,13 +48,29 @@ internal sealed unsafe class MpiApi
         Allreduce = (delegate* unmanaged<void*, void*, int, nint, nint, nint, int>)Export(library, "MPI_Allreduce");
         Iallreduce = (delegate* unmanaged<void*, void*, int, nint, nint, nint, nint*, int>)Export(library, "MPI_Iallreduce");
         Test = (delegate* unmanaged<nint*, int*, nint, int>)Export(library, "MPI_Test");
+        Testall = (delegate* unmanaged<int, nint*, int*, nint, int>)Export(library, "MPI_Testall");
+        Ibcast = (delegate* unmanaged<void*, int, nint, int, nint, nint*, int>)Export(library, "MPI_Ibcast");
+        Ibarrier = (delegate* unmanaged<nint, nint*, int>)Export(library, "MPI_Ibarrier");
+        Iallgather = (delegate* unmanaged<void*, int, nint, void*, int, nint, nint, nint*, int>)Export(library, "MPI_Iallgather");
+        IreduceScatterBlock = (delegate* unmanaged<void*, void*, int, nint, nint, nint, nint*, int>)Export(library, "MPI_Ireduce_scatter_block");
+        Ireduce = (delegate* unmanaged<void*, void*, int, nint, nint, int, nint, nint*, int>)Export(library, "MPI_Ireduce");
+        Iscatter = (delegate* unmanaged<void*, int, nint, void*, int, nint, int, nint, nint*, int>)Export(library, "MPI_Iscatter");
+        Isend = (delegate* unmanaged<void*, int, nint, int, int, nint, nint*, int>)Export(library, "MPI_Isend");
+        Irecv = (delegate* unmanaged<void*, int, nint, int, int, nint, nint*, int>)Export(library, "MPI_Irecv");
+        Iprobe = (delegate* unmanaged<int, int, nint, int*, MpiStatus*, int>)Export(library, "MPI_Iprobe");
+        Recv = (delegate* unmanaged<void*, int, nint, int, int, nint, MpiStatus*, int>)Export(library, "MPI_Recv");
+        CommDup = (delegate* unmanaged<nint, nint*, int>)Export(library, "MPI_Comm_dup");
+        RequestFree = (delegate* unmanaged<nint*, int>)Export(library, "MPI_Request_free");
         Barrier = (delegate* unmanaged<nint, int>)Export(library, "MPI_Barrier");
         Abort = (delegate* unmanaged<nint, int, int>)Export(library, "MPI_Abort");
         ErrorString = (delegate* unmanaged<int, byte*, int*, int>)Export(library, "MPI_Error_string");
         CommWorld = Export(library, "ompi_mpi_comm_world");
         Byte = Export(library, "ompi_mpi_byte");
         Int64 = Export(library, "ompi_mpi_int64_t");
+        Float = Export(library, "ompi_mpi_float");
+        Double = Export(library, "ompi_mpi_double");
         OpMax = Export(library, "ompi_mpi_op_max");
+        OpSum = Export(library, "ompi_mpi_op_sum");
         InfoNull = Export(library, "ompi_mpi_info_null");
     }
 
@@ -72,6 +93,21 @@ internal sealed unsafe class MpiApi
 
     /// <summary><c>MPI_Test</c>, called with <c>MPI_STATUS_IGNORE</c> (a null pointer in Open MPI).</summary>
     public delegate* unmanaged<nint*, int*, nint, int> Test { get; }
+
+    /// <summary><c>MPI_Testall</c>, called with <c>MPI_STATUSES_IGNORE</c> (a null pointer in Open MPI).</summary>
+    public delegate* unmanaged<int, nint*, int*, nint, int> Testall { get; }
+    public delegate* unmanaged<void*, int, nint, int, nint, nint*, int> Ibcast { get; }
+    public delegate* unmanaged<nint, nint*, int> Ibarrier { get; }
+    public delegate* unmanaged<void*, int, nint, void*, int, nint, nint, nint*, int> Iallgather { get; }
+    public delegate* unmanaged<void*, void*, int, nint, nint, nint, nint*, int> IreduceScatterBlock { get; }
+    public delegate* unmanaged<void*, void*, int, nint, nint, int, nint, nint*, int> Ireduce { get; }
+    public delegate* unmanaged<void*, int, nint, void*, int, nint, int, nint, nint*, int> Iscatter { get; }
+    public delegate* unmanaged<void*, int, nint, int, int, nint, nint*, int> Isend { get; }
+    public delegate* unmanaged<void*, int, nint, int, int, nint, nint*, int> Irecv { get; }
+    public delegate* unmanaged<int, int, nint, int*, MpiStatus*, int> Iprobe { get; }
+    public delegate* unmanaged<void*, int, nint, int, int, nint, MpiStatus*, int> Recv { get; }
+    public delegate* unmanaged<nint, nint*, int> CommDup { get; }
+    public delegate* unmanaged<nint*, int> RequestFree { get; }
     public delegate* unmanaged<nint, int> Barrier { get; }
     public delegate* unmanaged<nint, int, int> Abort { get; }
     public delegate* unmanaged<int, byte*, int*, int> ErrorString { get; }
@@ -85,8 +121,17 @@ internal sealed unsafe class MpiApi
     /// <summary><c>MPI_INT64_T</c>.</summary>
     public nint Int64 { get; }
 
+    /// <summary><c>MPI_FLOAT</c>.</summary>
+    public nint Float { get; }
+
+    /// <summary><c>MPI_DOUBLE</c>.</summary>
+    public nint Double { get; }
+
     /// <summary><c>MPI_MAX</c>.</summary>
     public nint OpMax { get; }
+
+    /// <summary><c>MPI_SUM</c>.</summary>
+    public nint OpSum { get; }
 
     /// <summary><c>MPI_INFO_NULL</c>.</summary>
     public nint InfoNull { get; }

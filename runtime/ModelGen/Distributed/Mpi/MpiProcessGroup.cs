@@ -6,12 +6,14 @@ namespace ModelGen.Distributed.Mpi;
 
 /// <summary>
 /// The ranks of an MPI job (<c>MPI_COMM_WORLD</c>) through Open MPI 4.x. Start the program with <c>mpirun</c>;
-/// started alone it is rank 0 of 1. MPI can be initialized once per process: open one group and dispose it at
-/// the end, on every rank (disposing finalizes MPI, which waits for the other ranks). While the group is open, an
+/// started alone it is rank 0 of 1. MPI can be initialized once per process, so there is one group per process
+/// (<see cref="ProcessGroups.FromEnvironment"/> and <see cref="ProcessGroups.Mpi"/> return it). A group that
+/// initialized MPI finalizes it once: when the program disposes it (on every rank: finalizing waits for the other
+/// ranks), or otherwise when the process exits (<see cref="AppDomain.ProcessExit"/>). While the group is open, an
 /// exception that nothing catches aborts the whole job (exit code <see cref="UnhandledExceptionExitCode"/>):
 /// otherwise the unwinding would finalize MPI on this rank while the others wait for it in a collective.
 /// </summary>
-public sealed unsafe class MpiProcessGroup : IProcessGroup
+public sealed unsafe partial class MpiProcessGroup : IProcessGroup
 {
     private static readonly Lock OpenLock = new();
     private static MpiProcessGroup? s_open;
@@ -21,7 +23,9 @@ public sealed unsafe class MpiProcessGroup : IProcessGroup
 
     private readonly MpiApi _api;
     private readonly bool _ownsInitialization;
+    private readonly nint _pointToPoint;
     private int _maxChunkBytes = BroadcastChunks.DefaultMaxChunkBytes;
+    private long _collectives;
     private bool _disposed;
 
     private MpiProcessGroup(MpiApi api, bool ownsInitialization, int threadLevel)
@@ -45,7 +49,14 @@ public sealed unsafe class MpiProcessGroup : IProcessGroup
         api.Check(api.CommFree(&local), "MPI_Comm_free");
         LocalRank = localRank;
         LocalSize = localSize;
+
+        // Scatter and gather move their parts point to point; their own communicator keeps them apart from any
+        // messages the program sends on MPI_COMM_WORLD itself.
+        nint pointToPoint;
+        api.Check(api.CommDup(api.CommWorld, &pointToPoint), "MPI_Comm_dup");
+        _pointToPoint = pointToPoint;
         AppDomain.CurrentDomain.UnhandledException += AbortOnUnhandledException;
+        AppDomain.CurrentDomain.ProcessExit += DisposeAtExit;
     }
 
     /// <summary>
@@ -56,6 +67,18 @@ public sealed unsafe class MpiProcessGroup : IProcessGroup
     /// <exception cref="InvalidOperationException">A group is already open, or MPI was already finalized in this process.</exception>
     public static MpiProcessGroup Create() => Create(MpiApi.DefaultLibraryName);
 
+    /// <summary>The open group of this process, or a new one when there is none.</summary>
+    /// <exception cref="InvalidOperationException">MPI was already finalized in this process.</exception>
+    internal static MpiProcessGroup OpenOrCreate(string libraryName)
+    {
+        lock (OpenLock)
+        {
+            if (s_open is { _disposed: false } open)
+                return open;
+            return Create(libraryName);
+        }
+    }
+
     /// <summary>Opens the group through the MPI library named <paramref name="libraryName"/>.</summary>
     internal static MpiProcessGroup Create(string libraryName)
     {
@@ -63,12 +86,14 @@ public sealed unsafe class MpiProcessGroup : IProcessGroup
         lock (OpenLock)
         {
             if (s_open is { _disposed: false })
-                throw new InvalidOperationException("An MPI process group is already open in this process; share that one.");
+                throw new InvalidOperationException("An MPI process group is already open in this process; share that one (ProcessGroups.Mpi() or ProcessGroups.FromEnvironment() return it).");
 
             int finalized, initialized;
             api.Check(api.Finalized(&finalized), "MPI_Finalized");
             if (finalized != 0)
-                throw new InvalidOperationException("MPI was already finalized in this process; MPI cannot be initialized twice.");
+                throw new InvalidOperationException(
+                    "MPI was already finalized in this process (disposing the process group finalizes it); MPI cannot be " +
+                    "initialized twice. Keep the group open until the end: it is finalized when the process exits.");
             api.Check(api.Initialized(&initialized), "MPI_Initialized");
 
             int provided = MpiApi.ThreadMultiple;
@@ -121,10 +146,13 @@ public sealed unsafe class MpiProcessGroup : IProcessGroup
     /// </summary>
     public int ThreadLevel { get; }
 
+    /// <summary>Whether <see cref="Dispose"/> was called.</summary>
+    internal bool IsDisposed => _disposed;
+
     /// <summary>Whether this group initialized MPI (and so finalizes it on <see cref="Dispose"/>).</summary>
     internal bool OwnsInitialization => _ownsInitialization;
 
-    /// <summary>The largest piece one MPI call moves; broadcasts longer than this are split.</summary>
+    /// <summary>The largest piece one MPI call moves; transfers longer than this are split.</summary>
     internal int MaxChunkBytes
     {
         get => _maxChunkBytes;
@@ -152,13 +180,20 @@ public sealed unsafe class MpiProcessGroup : IProcessGroup
     }
 
     /// <inheritdoc />
-    public void BroadcastNative(nint address, long byteCount, int root = 0)
+    public void BroadcastNative(nint address, long byteCount, int root = 0) => BroadcastBytes(address, byteCount, root, bulk: true);
+
+    private void BroadcastBytes(nint address, long byteCount, int root, bool bulk)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         CollectiveArguments.CheckRoot(root, Size);
         CollectiveArguments.CheckRange(address, byteCount);
+        Enter();
         foreach ((long offset, int length) in BroadcastChunks.Plan(byteCount, _maxChunkBytes))
-            _api.Check(_api.Bcast((byte*)address + offset, length, _api.Byte, root, _api.CommWorld), "MPI_Bcast");
+        {
+            nint request;
+            _api.Check(_api.Ibcast((byte*)address + offset, length, _api.Byte, root, _api.CommWorld, &request), "MPI_Ibcast");
+            Wait(&request, 1, bulk);
+        }
     }
 
     /// <inheritdoc />
@@ -167,7 +202,8 @@ public sealed unsafe class MpiProcessGroup : IProcessGroup
         ObjectDisposedException.ThrowIf(_disposed, this);
         CollectiveArguments.CheckRoot(root, Size);
         long length = Rank == root ? payload.Length : 0;
-        BroadcastNative((nint)(&length), sizeof(long), root);
+        // The receivers typically wait here while the root prepares the message: a waiting rank sleeps.
+        BroadcastBytes((nint)(&length), sizeof(long), root, bulk: false);
         byte[] message = Rank == root ? payload.ToArray() : new byte[checked((int)length)];
         Broadcast(message, root);
         return message;
@@ -177,33 +213,53 @@ public sealed unsafe class MpiProcessGroup : IProcessGroup
     public long AllReduceMax(long value)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
+        Enter();
         long result;
-        if (!_oversubscribed)
-        {
-            _api.Check(_api.Allreduce(&value, &result, 1, _api.Int64, _api.OpMax, _api.CommWorld), "MPI_Allreduce");
-            return result;
-        }
-
-        // With more ranks than cores, a rank that waits here (typically while rank 0 reads the next tensors) must
-        // leave the CPU to the rank doing the work: poll a non-blocking reduction and sleep between polls. The
-        // message is one number, so the sleeps cost latency only, never bandwidth.
         nint request;
         _api.Check(_api.Iallreduce(&value, &result, 1, _api.Int64, _api.OpMax, _api.CommWorld, &request), "MPI_Iallreduce");
-        int done = 0;
-        for (int poll = 0; ; poll++)
-        {
-            _api.Check(_api.Test(&request, &done, 0), "MPI_Test");
-            if (done != 0) return result;
-            if (poll < 64) Thread.SpinWait(32);
-            else Thread.Sleep(poll < 256 ? 0 : 1);
-        }
+        Wait(&request, 1, bulk: false);
+        return result;
     }
 
     /// <inheritdoc />
     public void Barrier()
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
-        _api.Check(_api.Barrier(_api.CommWorld), "MPI_Barrier");
+        Enter();
+        nint request;
+        _api.Check(_api.Ibarrier(_api.CommWorld, &request), "MPI_Ibarrier");
+        Wait(&request, 1, bulk: false);
+    }
+
+    /// <summary>Counts this rank's collectives: every rank calls them in the same order, so the numbers match.</summary>
+    private void Enter() => _collectives++;
+
+    /// <summary>
+    /// Waits for <paramref name="requests"/> by polling. A rank that waits for another (typically while rank 0 reads)
+    /// must leave the CPU to the rank doing the work when ranks outnumber cores, so latency-bound waits (one number,
+    /// a barrier) back off to 1 ms sleeps. Bulk transfers progress only while MPI is polled, so their waits keep
+    /// polling, yielding the core between polls when oversubscribed, as Open MPI's own blocking calls do.
+    /// </summary>
+    private void Wait(nint* requests, int count, bool bulk)
+    {
+        int done = 0;
+        for (int poll = 0; ; poll++)
+        {
+            _api.Check(_api.Testall(count, requests, &done, 0), "MPI_Testall");
+            if (done != 0) return;
+            Pause(poll, bulk);
+        }
+    }
+
+    private void Pause(int poll, bool bulk)
+    {
+        if (bulk)
+        {
+            if (_oversubscribed) Thread.Yield();
+            else Thread.SpinWait(16);
+        }
+        else if (poll < 64) Thread.SpinWait(32);
+        else Thread.Sleep(poll < 256 ? 0 : 1);
     }
 
     /// <inheritdoc />
@@ -234,7 +290,23 @@ public sealed unsafe class MpiProcessGroup : IProcessGroup
         Abort(UnhandledExceptionExitCode);
     }
 
-    /// <summary>Finalizes MPI if this group initialized it and nobody finalized it yet. Call it on every rank.</summary>
+    // A group nobody disposed finalizes MPI when the process ends normally, so every rank leaves the job cleanly.
+    private void DisposeAtExit(object? sender, EventArgs e)
+    {
+        try
+        {
+            Dispose();
+        }
+        catch (MpiException error)
+        {
+            Console.Error.WriteLine($"Rank {Rank} of {Size}: finalizing MPI at exit failed: {error.Message}");
+        }
+    }
+
+    /// <summary>
+    /// Finalizes MPI if this group initialized it and nobody finalized it yet; afterwards no group can be opened in
+    /// this process. Call it on every rank, or leave it to the process exit.
+    /// </summary>
     public void Dispose()
     {
         lock (OpenLock)
@@ -243,10 +315,16 @@ public sealed unsafe class MpiProcessGroup : IProcessGroup
                 return;
             _disposed = true;
             AppDomain.CurrentDomain.UnhandledException -= AbortOnUnhandledException;
-            if (!_ownsInitialization)
-                return;
+            AppDomain.CurrentDomain.ProcessExit -= DisposeAtExit;
             int finalized;
             _api.Check(_api.Finalized(&finalized), "MPI_Finalized");
+            if (finalized == 0)
+            {
+                nint pointToPoint = _pointToPoint;
+                _api.Check(_api.CommFree(&pointToPoint), "MPI_Comm_free");
+            }
+            if (!_ownsInitialization)
+                return;
             if (finalized == 0)
                 _api.Check(_api.Finalize(), "MPI_Finalize");
         }
