@@ -45,14 +45,7 @@ public static class ModelSaver
 
         ModelSharding? sharding = ModelSharding.Of(model);
         IProcessGroup group = options.ProcessGroup ?? sharding?.Group ?? ProcessGroups.FromEnvironment();
-        try
-        {
-            return new SaveRun(model, directory, options, sharding, group).Execute();
-        }
-        finally
-        {
-            if (options.ProcessGroup is null && sharding is null) group.Dispose();
-        }
+        return new SaveRun(model, directory, options, sharding, group).Execute();
     }
 
     /// <summary>One save, from the plan to the last rename.</summary>
@@ -77,7 +70,7 @@ public static class ModelSaver
 
             long window = plan.LargestShardedBytes == 0 ? 0 : Math.Min(options.WindowBytes, (plan.LargestShardedBytes + 7) / 8 * 8);
             nint windowAddress = _isRoot && window > 0 ? (nint)NativeMemory.Alloc((nuint)window) : 0;
-            using var gather = new PieceGather(group);
+            var gather = new PieceGather(group);
             try
             {
                 using (torch.no_grad())

@@ -11,8 +11,9 @@ public sealed class SaveOptions
 
     /// <summary>
     /// The ranks of the job. <see langword="null"/> (the default) takes the group of a sharded model's
-    /// <see cref="Sharding.ModelSharding"/>, and otherwise one from the environment (finalized after the save), as
-    /// <see cref="Loading.LoadOptions.ProcessGroup"/> does. Every rank of the job must call the save.
+    /// <see cref="Sharding.ModelSharding"/>, and otherwise the process-wide group of
+    /// <see cref="ProcessGroups.FromEnvironment"/> (left open), as <see cref="Loading.LoadOptions.ProcessGroup"/> does.
+    /// Every rank of the group must call the save.
     /// </summary>
     public IProcessGroup? ProcessGroup { get; init; }
 

@@ -15,7 +15,7 @@ namespace ModelGen.MultiRank.Worker.Scenarios;
 /// replicated load every rank keeps only its torch.chunk rows of each tensor, in zero-padded buffers, with the
 /// <see cref="ModelSharding"/> record a sharded load attaches); window=BYTES; shard=BYTES (largest shard);
 /// overwrite=yes; fail=RANK:STAGE makes that rank fail at the first point of that <see cref="SaveStage"/>;
-/// die=RANK makes that rank exit at its second piece, as a crashed rank would; skew=RANK gives that rank another
+/// die=RANK kills that rank at its second piece, as a crash would; skew=RANK gives that rank another
 /// shard limit, so it plans other files than the others.
 /// </summary>
 public static class SaveScenario
@@ -70,8 +70,9 @@ public static class SaveScenario
         {
             if (failHere && stage.ToString() == fail[1])
                 throw new IOException($"injected failure on rank {rank} at {stage} of {file}");
+            // Killed, not exited: a crashed rank runs no exit handlers (Environment.Exit would finalize MPI first).
             if (dieHere && stage == SaveStage.Piece && ++pieces == 2)
-                Environment.Exit(9);
+                System.Diagnostics.Process.GetCurrentProcess().Kill();
         };
     }
 
