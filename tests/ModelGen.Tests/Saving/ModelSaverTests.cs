@@ -207,6 +207,24 @@ public sealed class ModelSaverTests : IDisposable
     }
 
     [Fact]
+    public void AModelCanBeSavedOverTheCheckpointItWasMappedFrom()
+    {
+        var (_, tensors) = _files.Write("original.safetensors", ScalarType.Float32, CheckpointFixture.FullModel());
+        SafeTensorsShardedWriter.Write(Target(), tensors, maxShardBytes: 40);
+        HandWrittenModel model = Loaded(Target());
+        using (no_grad())
+            model.fc1.bias!.add_(1);
+        Dictionary<string, string> expected = ModelDigests(model);
+
+        ModelSaver.Save(model, Target(), Options(overwrite: true));
+
+        Assert.Equal(expected, ModelDigests(model));
+        Assert.Equal(expected, ModelDigests(Loaded(Target())));
+        Assert.Equal(["model-00001-of-00001.safetensors", "model.safetensors.index.json"],
+            Directory.GetFiles(Target()).Select(Path.GetFileName).Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
     public void AFailedWriteLeavesNoIndexAndNoTemporaryAndNamesTheFile()
     {
         var (model, _) = LoadedOriginal();
