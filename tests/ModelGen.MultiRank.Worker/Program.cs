@@ -30,6 +30,8 @@ return args[0] switch
     "libraries" => LibrariesScenario.Run(group, report),
     "bench" => BenchScenario.Run(group, report, options),
     "load" => LoadScenario.Run(group, report, options),
+    "shard-load" => ShardedLoadScenario.Run(group, report, options),
+    "shard-memory" => ShardedMemoryScenario.Run(group, report, options),
     "save" => SaveScenario.Run(group, report, options),
     "hang" => HangScenario.Run(group, report),
     "throw" => ThrowScenario.Run(group, report, options),

@@ -1,4 +1,5 @@
 using ModelGen.Distributed;
+using ModelGen.Sharding;
 using TorchSharp;
 
 namespace ModelGen.Loading;
@@ -44,6 +45,20 @@ public sealed class LoadOptions
     /// new file over it is safe); turn this off if something might.
     /// </summary>
     public bool MapCheckpoint { get; init; } = true;
+
+    /// <summary>
+    /// How the model is spread over the ranks. <see cref="TensorPlacement.Replicated"/> (the default): every rank holds
+    /// the whole model. <see cref="TensorPlacement.FullyShard"/>: every rank holds and receives only its dim-0 rows of
+    /// each tensor (see docs/sharding.md); use <see cref="ShardedForward"/> to run it.
+    /// </summary>
+    public TensorPlacement Placement { get; init; } = TensorPlacement.Replicated;
+
+    /// <summary>
+    /// With <see cref="TensorPlacement.FullyShard"/>, keys (globs, as <see cref="IgnoredKeys"/>) that stay whole on every
+    /// rank, in addition to the model's own <see cref="Mapping.IShardedModel.ReplicatedKeys"/>. Scalars and computed
+    /// buffers are always replicated.
+    /// </summary>
+    public IReadOnlyList<string> ReplicatedKeys { get; init; } = [];
 
     /// <summary>Receives progress after every tensor. Reported on every rank.</summary>
     public IProgress<LoadProgress>? Progress { get; init; }

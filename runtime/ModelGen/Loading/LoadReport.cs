@@ -1,3 +1,5 @@
+using ModelGen.Sharding;
+
 namespace ModelGen.Loading;
 
 /// <summary>What a load did on this rank.</summary>
@@ -41,6 +43,18 @@ public sealed record LoadReport
     /// holding a copy (rank 0 only; see <see cref="LoadOptions.MapCheckpoint"/>).
     /// </summary>
     public long MappedBytes { get; init; }
+
+    /// <summary>
+    /// Bytes of tensor data this rank received from rank 0 (0 on rank 0 and in one process). Replicated, every other
+    /// rank receives the whole model; fully sharded, only its own rows: about 1/N of the model.
+    /// </summary>
+    public long ReceivedBytes { get; init; }
+
+    /// <summary>How the model's tensors are spread over the ranks (see <see cref="LoadOptions.Placement"/>).</summary>
+    public TensorPlacement Placement { get; init; }
+
+    /// <summary>For a fully sharded load, which rows of which tensors this rank holds; <see langword="null"/> when replicated.</summary>
+    public ModelSharding? Sharding { get; init; }
 
     /// <summary>Wall-clock seconds of the load on this rank, from opening the checkpoint to the last check.</summary>
     public required double Seconds { get; init; }

@@ -5,6 +5,7 @@ using ModelGen.Loading.Transfer;
 using ModelGen.Mapping;
 using ModelGen.Native;
 using ModelGen.SafeTensors;
+using ModelGen.Sharding;
 using TorchSharp;
 
 namespace ModelGen.Loading;
@@ -62,6 +63,8 @@ public static class ShardedLoader
         private readonly Dictionary<string, int> _initCalls = new(StringComparer.Ordinal);
         private long _bytesDone;
         private long _mappedBytes;
+        private long _receivedBytes;
+        private readonly List<ShardedSlot> _sharded = [];
         private int _tensorsDone;
 
         public LoadReport Execute()
@@ -71,7 +74,7 @@ public static class ShardedLoader
             bool isRoot = group.Rank == 0;
 
             SafeTensorsCheckpoint? checkpoint = null;
-            IBatchTransport? transport = null;
+            string transportName = "none";
             try
             {
                 CheckpointCatalog catalog = ShareCatalog(isRoot, out checkpoint);
@@ -83,26 +86,9 @@ public static class ShardedLoader
                 using (torch.no_grad())
                 {
                     using CheckpointMapping? mapping = isRoot && options.MapCheckpoint && options.Device.type == DeviceType.CPU ? new CheckpointMapping() : null;
-                    var transfers = plan.Loads
-                        .Select(step => (Slot: step.Slot, Loaded: true, Item: new TransferItem(step.Shape, step.DType,
-                            t => checkpoint!.ReadInto(step.Entry.Name, t), () => $"reading '{step.Entry.Name}' from {step.Entry.FilePath}")
-                        {
-                            MapOnRoot = MapperFor(mapping, checkpoint, step.Entry.Name, step.DType),
-                        }))
-                        .Concat(plan.Inits.Select(step => (Slot: step.Slot, Loaded: false, Item: new TransferItem(step.Shape, step.DType,
-                            t => RunInitializer(step.Slot, t), () => $"initializing '{step.Slot.Key}'"))))
-                        .ToArray();
-                    transport = TransportSelection.Choose(group, options.Transport);
-                    TensorTransfer.Run(group, transport, TensorTransfer.Batches(transfers, t => t.Item.ByteCount), t => t.Item, _modelName,
-                        (batch, tensors) =>
-                        {
-                            for (int i = 0; i < batch.Count; i++)
-                            {
-                                Place(batch[i].Slot, ToDevice(tensors[i]));
-                                (batch[i].Loaded ? _loaded : _initialized).Add(batch[i].Slot.Key);
-                                Report(batch[i].Slot.Key, total, totalBytes);
-                            }
-                        });
+                    transportName = options.Placement == TensorPlacement.FullyShard
+                        ? LoadSharded(plan, checkpoint, mapping, total, totalBytes)
+                        : LoadReplicated(plan, checkpoint, mapping, total, totalBytes);
 
                     // The slots read and write the model's live members, so the list taken for planning still serves.
                     var byKey = slots.ToDictionary(s => s.Key, StringComparer.Ordinal);
@@ -112,13 +98,23 @@ public static class ShardedLoader
                     group.RunAndAgree(() => model.ComputeBuffers(options.Device));
                 }
 
+                ModelSharding? sharding = null;
+                if (options.Placement == TensorPlacement.FullyShard)
+                {
+                    sharding = new ModelSharding(group, _sharded, plan.Tied.ToDictionary(s => s.Key, s => s.TiedTo!, StringComparer.Ordinal));
+                    ModelSharding.Attach(model, sharding);
+                }
+
                 CheckNothingLeftOnMeta(slots);
                 return new LoadReport
                 {
                     Rank = group.Rank,
                     Ranks = group.Size,
                     Backend = group.Backend,
-                    Transport = transport?.Name ?? "none",
+                    Transport = transportName,
+                    Placement = options.Placement,
+                    Sharding = sharding,
+                    ReceivedBytes = _receivedBytes,
                     LoadedKeys = _loaded,
                     InitializedKeys = _initialized,
                     IgnoredKeys = plan.Ignored,
@@ -136,6 +132,109 @@ public static class ShardedLoader
             {
                 checkpoint?.Dispose();
             }
+        }
+
+        /// <summary>Every rank ends up with the whole of every tensor (see <see cref="TensorTransfer"/>); returns the transport's name.</summary>
+        private string LoadReplicated(LoadPlan plan, SafeTensorsCheckpoint? checkpoint, CheckpointMapping? mapping, int total, long totalBytes)
+        {
+            var transfers = plan.Loads
+                .Select(step => (Slot: step.Slot, Loaded: true, Item: new TransferItem(step.Shape, step.DType,
+                    t => checkpoint!.ReadInto(step.Entry.Name, t), () => $"reading '{step.Entry.Name}' from {step.Entry.FilePath}")
+                {
+                    MapOnRoot = MapperFor(mapping, checkpoint, step.Entry.Name, step.DType),
+                }))
+                .Concat(plan.Inits.Select(step => (Slot: step.Slot, Loaded: false, Item: new TransferItem(step.Shape, step.DType,
+                    t => RunInitializer(step.Slot, t), () => $"initializing '{step.Slot.Key}'"))))
+                .ToArray();
+            IBatchTransport? transport = TransportSelection.Choose(group, options.Transport);
+            TensorTransfer.Run(group, transport, TensorTransfer.Batches(transfers, t => t.Item.ByteCount), t => t.Item, _modelName,
+                (batch, tensors) =>
+                {
+                    for (int i = 0; i < batch.Count; i++)
+                    {
+                        if (group.Rank != 0) _receivedBytes += batch[i].Item.ByteCount;
+                        Place(batch[i].Slot, ToDevice(tensors[i]));
+                        (batch[i].Loaded ? _loaded : _initialized).Add(batch[i].Slot.Key);
+                        Report(batch[i].Slot.Key, total, totalBytes);
+                    }
+                });
+            return transport?.Name ?? "none";
+        }
+
+        /// <summary>
+        /// Every rank ends up with, and receives, only its dim-0 rows of each tensor, except the replicated ones (see
+        /// <see cref="ShardedTransfer"/>); returns the transport's name.
+        /// </summary>
+        private string LoadSharded(LoadPlan plan, SafeTensorsCheckpoint? checkpoint, CheckpointMapping? mapping, int total, long totalBytes)
+        {
+            IReadOnlyList<string> replicated = [.. model.ReplicatedKeys, .. options.ReplicatedKeys];
+            bool IsSharded(string key, long[] shape) => shape.Length > 0 && !replicated.Any(glob => KeyGlob.IsMatch(glob, key));
+            var steps = plan.Loads
+                .Select(step => (Slot: step.Slot, Loaded: true, Item: new ShardedLoadItem(step.Slot.Key, step.Shape, step.DType, IsSharded(step.Slot.Key, step.Shape),
+                    t => checkpoint!.ReadInto(step.Entry.Name, t), () => $"'{step.Entry.Name}' from {step.Entry.FilePath}")
+                {
+                    MapOnRoot = MappableEntry(mapping, checkpoint, step.Entry.Name, step.DType),
+                    ReadRangeOnRoot = RangeReader(checkpoint, step.Entry.Name, step.DType),
+                }))
+                .Concat(plan.Inits.Select(step => (Slot: step.Slot, Loaded: false, Item: new ShardedLoadItem(step.Slot.Key, step.Shape, step.DType, IsSharded(step.Slot.Key, step.Shape),
+                    t => RunInitializer(step.Slot, t), () => $"initializing '{step.Slot.Key}'"))))
+                .ToArray();
+
+            IShardTransport? transport = null;
+            if (group.Size > 1)
+            {
+                transport = TransportSelection.PeerReadRoot(group, options.Transport) is { } rootProcessId
+                    ? new PeerReadShardTransport(group, rootProcessId)
+                    : new ScatterShardTransport(group);
+            }
+            _receivedBytes = ShardedTransfer.Run(group, transport, steps.Select(s => s.Item).ToArray(), mapping, _modelName,
+                (index, padded, view) =>
+                {
+                    (TensorSlot slot, bool loaded, ShardedLoadItem item) = steps[index];
+                    if (options.Device.type != DeviceType.CPU)
+                    {
+                        torch.Tensor moved = padded.to(options.Device);
+                        if (!ReferenceEquals(view, padded)) view.Dispose();
+                        padded.Dispose();
+                        padded = moved;
+                        view = item.Sharded ? moved.narrow(0, 0, view.shape[0]) : moved;
+                    }
+                    if (item.Sharded)
+                    {
+                        (long start, long count) = item.RowsOf(group.Rank, group.Size);
+                        _sharded.Add(new ShardedSlot(item.Key, item.Shape, item.DType, start, count, ShardMath.ChunkRows(item.Rows, group.Size), padded));
+                    }
+                    if (mapping is not null && item.MapOnRoot is not null) _mappedBytes += view.numel() * view.ElementSize;
+                    Place(slot, view);
+                    (loaded ? _loaded : _initialized).Add(slot.Key);
+                    Report(slot.Key, total, totalBytes);
+                });
+            return transport?.Name ?? "none";
+        }
+
+        /// <summary>On rank 0, how to read byte ranges of <paramref name="key"/> when no conversion is needed; null otherwise.</summary>
+        private static ReadBytesOnRoot? RangeReader(SafeTensorsCheckpoint? checkpoint, string key, torch.ScalarType dtype)
+        {
+            if (checkpoint is null) return null;
+            SafeTensorsEntry entry = checkpoint.GetEntry(key);
+            if (!entry.DType.TryGetScalarType(out torch.ScalarType fileType) || fileType != dtype) return null;
+            return (offset, destination, length) =>
+            {
+                const int MaxRead = 1 << 30;
+                for (long done = 0; done < length; done += MaxRead)
+                {
+                    int count = (int)Math.Min(MaxRead, length - done);
+                    unsafe { checkpoint.ReadBytes(entry, offset + done, new Span<byte>((byte*)destination + done, count)); }
+                }
+            };
+        }
+
+        /// <summary>On rank 0 with mapping on, the entry to map for <paramref name="key"/>; null when it must be read instead.</summary>
+        private static SafeTensorsEntry? MappableEntry(CheckpointMapping? mapping, SafeTensorsCheckpoint? checkpoint, string key, torch.ScalarType dtype)
+        {
+            if (mapping is null || checkpoint is null) return null;
+            SafeTensorsEntry entry = checkpoint.GetEntry(key);
+            return CheckpointMapping.CanMap(entry, dtype) ? entry : null;
         }
 
         /// <summary>Rank 0 opens and validates the checkpoint; every rank receives the same catalog or the same error.</summary>
@@ -172,12 +271,10 @@ public static class ShardedLoader
         /// </summary>
         private Func<torch.Tensor>? MapperFor(CheckpointMapping? mapping, SafeTensorsCheckpoint? checkpoint, string key, torch.ScalarType dtype)
         {
-            if (mapping is null || checkpoint is null) return null;
-            SafeTensorsEntry entry = checkpoint.GetEntry(key);
-            if (!CheckpointMapping.CanMap(entry, dtype)) return null;
+            if (MappableEntry(mapping, checkpoint, key, dtype) is not { } entry) return null;
             return () =>
             {
-                torch.Tensor tensor = mapping.Map(entry);
+                torch.Tensor tensor = mapping!.Map(entry);
                 _mappedBytes += entry.ByteLength;
                 return tensor;
             };

@@ -25,4 +25,12 @@ public interface IShardedModel
     /// by the generator return <see cref="CheckpointKeyTable.Empty"/>.
     /// </summary>
     CheckpointKeyTable KeyTable => CheckpointKeyTable.Empty;
+
+    /// <summary>
+    /// Keys (globs: <c>*</c> within a segment, <c>**</c> across) that stay whole on every rank when the model is loaded
+    /// fully sharded, for tensors too small to be worth gathering. None by default: every tensor is sharded, as FSDP2
+    /// does. Implement it explicitly to declare some, for example
+    /// <c>IReadOnlyList&lt;string&gt; IShardedModel.ReplicatedKeys =&gt; ["**.input_layernorm.weight"];</c>.
+    /// </summary>
+    IReadOnlyList<string> ReplicatedKeys => [];
 }

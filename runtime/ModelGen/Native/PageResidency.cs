@@ -8,6 +8,7 @@ namespace ModelGen.Native;
 /// </summary>
 internal static unsafe partial class PageResidency
 {
+    private const int MADV_DONTNEED = 4;
     private const int MADV_POPULATE_READ = 22; // Linux 5.14+
     private const int EINVAL = 22;
     private const int EINTR = 4;
@@ -30,6 +31,20 @@ internal static unsafe partial class PageResidency
         }
         for (long page = start; page < end; page += PageBytes)
             _ = Volatile.Read(ref *(byte*)(page < (long)address ? address : (nint)page));
+    }
+
+    /// <summary>
+    /// Drops this process's pages of a private file mapping that lie wholly inside [<paramref name="address"/>,
+    /// + <paramref name="length"/>): the resident memory goes back, the page cache keeps the data, and a later read
+    /// faults the file's bytes in again. Pages shared with bytes outside the range stay. Only for ranges never written.
+    /// </summary>
+    public static void Release(nint address, long length)
+    {
+        long start = ((long)address + PageBytes - 1) & ~(PageBytes - 1);
+        long end = ((long)address + length) & ~(PageBytes - 1);
+        if (end <= start) return;
+        // Advice only: a refusal leaves the pages resident, which costs memory, never correctness.
+        _ = madvise((nint)start, (nuint)(end - start), MADV_DONTNEED);
     }
 
     [LibraryImport("libc", SetLastError = true)]

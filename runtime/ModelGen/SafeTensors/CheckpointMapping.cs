@@ -33,14 +33,7 @@ internal sealed class CheckpointMapping : IDisposable
     /// <exception cref="IOException">The file could not be mapped or its pages read.</exception>
     public torch.Tensor Map(SafeTensorsEntry entry)
     {
-        ArgumentNullException.ThrowIfNull(entry);
-        if (!entry.DType.TryGetScalarType(out torch.ScalarType dtype) || !CanMap(entry, dtype))
-            throw new ArgumentException($"'{entry.Name}' in {entry.FilePath} cannot be mapped ({entry.DType} at byte {entry.FileOffset}).", nameof(entry));
-
-        long elementSize = ElementSize(entry);
-        torch.Tensor file = FileTensor(entry.FilePath, dtype, elementSize);
-        using torch.Tensor flat = file.narrow(0, entry.FileOffset / elementSize, entry.ElementCount);
-        torch.Tensor view = flat.view(entry.GetShapeArray());
+        torch.Tensor view = MapUnpopulated(entry);
         try
         {
             PageResidency.Populate(TensorMemory.DataPointer(view), entry.ByteLength);
@@ -51,6 +44,24 @@ internal sealed class CheckpointMapping : IDisposable
             view.Dispose();
             throw new IOException($"{entry.FilePath}: mapping '{entry.Name}': {e.Message}", e);
         }
+    }
+
+    /// <summary>
+    /// A tensor over the bytes of <paramref name="entry"/> in its file whose pages are not read yet: the caller makes the
+    /// ranges it hands out resident (<see cref="PageResidency.Populate"/>) and may drop ranges it no longer needs
+    /// (<see cref="PageResidency.Release"/>), so that only part of a large tensor is ever resident at once.
+    /// </summary>
+    /// <exception cref="ArgumentException">The entry cannot be mapped (see <see cref="CanMap"/>).</exception>
+    /// <exception cref="IOException">The file could not be mapped.</exception>
+    public torch.Tensor MapUnpopulated(SafeTensorsEntry entry)
+    {
+        ArgumentNullException.ThrowIfNull(entry);
+        if (!entry.DType.TryGetScalarType(out torch.ScalarType dtype) || !CanMap(entry, dtype))
+            throw new ArgumentException($"'{entry.Name}' in {entry.FilePath} cannot be mapped ({entry.DType} at byte {entry.FileOffset}).", nameof(entry));
+        long elementSize = ElementSize(entry);
+        torch.Tensor file = FileTensor(entry.FilePath, dtype, elementSize);
+        using torch.Tensor flat = file.narrow(0, entry.FileOffset / elementSize, entry.ElementCount);
+        return flat.view(entry.GetShapeArray());
     }
 
     /// <summary>Releases this object's handles; the mapping itself ends with the last tensor handed out.</summary>

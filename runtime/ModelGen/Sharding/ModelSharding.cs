@@ -26,7 +26,7 @@ public sealed class ModelSharding
     /// <summary>The ranks the model is spread over; collectives on the model's tensors go through it.</summary>
     public IProcessGroup Group { get; }
 
-    /// <summary>The sharded tensors, in the model's slot order.</summary>
+    /// <summary>The sharded tensors, in the order they were loaded.</summary>
     public IReadOnlyList<ShardedSlot> Sharded { get; }
 
     /// <summary>Tied keys and the key whose (sharded or replicated) tensor they share.</summary>

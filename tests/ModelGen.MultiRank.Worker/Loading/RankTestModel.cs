@@ -9,7 +9,8 @@ namespace ModelGen.MultiRank.Worker.Loading;
 /// <summary>
 /// A small model with every kind of key the loader handles: built-in layers, a module list, a ModelGen layer,
 /// a head tied to the embedding, a computed buffer, and a projection the test checkpoint leaves out (initialized,
-/// through a counting initializer).
+/// through a counting initializer). Its shapes split unevenly over 3 ranks, and the gate's ([1, 32] and [1]) have fewer
+/// rows than ranks. Submodules run through <c>call</c>, so forward hooks (the sharded forward pass) see them.
 /// </summary>
 [ShardedModel]
 public sealed partial class RankTestModel : nn.Module<Tensor, Tensor>
@@ -19,6 +20,7 @@ public sealed partial class RankTestModel : nn.Module<Tensor, Tensor>
     private readonly ModelGen.Layers.Embedding embed;
     private readonly ModuleList<RankTestBlock> blocks;
     private readonly RMSNorm norm;
+    private readonly Linear gate;
 
     [TiedTo("embed.weight", Parameter = "weight")]
     private readonly Linear head;
@@ -34,6 +36,7 @@ public sealed partial class RankTestModel : nn.Module<Tensor, Tensor>
         embed = new ModelGen.Layers.Embedding(Vocab, Hidden);
         blocks = new ModuleList<RankTestBlock>(Enumerable.Range(0, Blocks).Select(_ => new RankTestBlock()).ToArray());
         norm = new RMSNorm(Hidden);
+        gate = nn.Linear(Hidden, 1);
         head = nn.Linear(Hidden, Vocab, hasBias: false);
         extra = nn.Linear(Hidden, Hidden, hasBias: false);
         frequencies = empty(Hidden / 2);
@@ -59,9 +62,10 @@ public sealed partial class RankTestModel : nn.Module<Tensor, Tensor>
 
     public override Tensor forward(Tensor ids)
     {
-        Tensor x = embed.forward(ids);
-        foreach (RankTestBlock block in blocks) x = block.forward(x);
-        return head.forward(extra.forward(norm.forward(x)));
+        Tensor x = embed.call(ids);
+        foreach (RankTestBlock block in blocks) x = block.call(x);
+        x = norm.call(x);
+        return head.call(extra.call(x * sigmoid(gate.call(x))));
     }
 }
 
@@ -77,5 +81,5 @@ public sealed partial class RankTestBlock : nn.Module<Tensor, Tensor>
         RegisterComponents();
     }
 
-    public override Tensor forward(Tensor x) => x + down.forward(nn.functional.gelu(up.forward(x)));
+    public override Tensor forward(Tensor x) => x + down.call(nn.functional.gelu(up.call(x)));
 }

@@ -16,12 +16,23 @@ internal static class TransportSelection
     public static IBatchTransport? Choose(IProcessGroup group, LoadTransport requested)
     {
         if (group.Size == 1) return null;
-        if (requested == LoadTransport.Broadcast) return new BroadcastTransport(group);
+        return PeerReadRoot(group, requested) is { } rootProcessId
+            ? new PeerReadTransport(group, rootProcessId)
+            : new BroadcastTransport(group);
+    }
 
+    /// <summary>
+    /// Whether the ranks copy out of rank 0's memory: rank 0's process id when they do, <see langword="null"/> when
+    /// the bytes go by MPI instead. The same answer on every rank; call it on every rank of a group of two or more.
+    /// </summary>
+    /// <exception cref="DistributedLoadException"><see cref="LoadTransport.PeerRead"/> was required and a rank cannot read rank 0.</exception>
+    public static int? PeerReadRoot(IProcessGroup group, LoadTransport requested)
+    {
+        if (requested == LoadTransport.Broadcast) return null;
         (DistributedLoadException? refused, int rootProcessId) = ProbePeerRead(group);
-        if (refused is null) return new PeerReadTransport(group, rootProcessId);
+        if (refused is null) return rootProcessId;
         if (requested == LoadTransport.PeerRead) throw refused;
-        return new BroadcastTransport(group);
+        return null;
     }
 
     private static unsafe (DistributedLoadException? Refused, int RootProcessId) ProbePeerRead(IProcessGroup group)
