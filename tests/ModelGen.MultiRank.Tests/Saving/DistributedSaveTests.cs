@@ -38,25 +38,31 @@ public sealed class DistributedSaveTests : IDisposable
     [Fact]
     public async Task AReplicatedModelSavedOn3RanksLoadsBackBitForBit()
     {
-        WorkerRun run = await Save("placement=replicated");
+        WorkerRun run = await Save("placement=Replicated");
 
         var saved = AssertSavedOnEveryRank(run);
         Assert.All(saved, e => Assert.Equal("0", e["bytesReceived"]));
+        Assert.All(saved, e => Assert.Equal("0", e["sharded"]));
         AssertRoundTrip(run);
         AssertShardsWithinLimit(16 << 10);
     }
 
-    [Fact]
-    public async Task AShardedModelSavedOn3RanksLoadsBackBitForBitThroughASmallWindow()
+    [Theory]
+    [InlineData("yes")]
+    [InlineData("no")]
+    public async Task AShardedModelSavedOn3RanksLoadsBackBitForBitThroughASmallWindow(string map)
     {
         // 136 bytes: pieces that start and end inside one rank's rows and pieces that span two ranks.
-        WorkerRun run = await Save("placement=hand", "window=136");
+        WorkerRun run = await Save("placement=FullyShard", $"map={map}", "window=136");
 
         var saved = AssertSavedOnEveryRank(run);
+        // Every written key is sharded: the embedding, 3 blocks of 4, the norm, the gate's weight [1, 32] and bias [1]
+        // (one row: ranks 1 and 2 hold none of it) and the initialized projection.
+        Assert.All(saved, e => Assert.Equal("17", e["sharded"]));
         Assert.All(saved, e => Assert.Equal(e.Rank == 0 ? "136" : "0", e["window"]));
         Assert.Equal(ExpectedReceivedByRank0(), long.Parse(saved[0]["bytesReceived"], CultureInfo.InvariantCulture));
         Assert.All(saved.Skip(1), e => Assert.Equal("0", e["bytesReceived"]));
-        // Each rank held about a third of the model: rows of every tensor, the 2-row chunk of 64 and 32 rounding down.
+        // Each rank held about a third of the model (the last rank's chunks are a little shorter).
         long total = long.Parse(saved[0]["totalBytes"], CultureInfo.InvariantCulture);
         Assert.All(saved, e => Assert.InRange(long.Parse(e["heldBytes"], CultureInfo.InvariantCulture), total / 3 - total / 20, total / 3 + total / 20));
         AssertRoundTrip(run);
@@ -64,9 +70,20 @@ public sealed class DistributedSaveTests : IDisposable
     }
 
     [Fact]
+    public async Task AShardedModelWithAKeyKeptWholeWritesThatKeyFromRank0()
+    {
+        WorkerRun run = await Save("placement=FullyShard", "replicated=norm.weight", "window=136");
+
+        var saved = AssertSavedOnEveryRank(run);
+        Assert.All(saved, e => Assert.Equal("16", e["sharded"]));
+        Assert.Equal(ExpectedReceivedByRank0(whole: "norm.weight"), long.Parse(saved[0]["bytesReceived"], CultureInfo.InvariantCulture));
+        AssertRoundTrip(run);
+    }
+
+    [Fact]
     public async Task ARankFailingMidSaveEndsEveryRankWithTheSameErrorAndLeavesNoFiles()
     {
-        WorkerRun run = await Save("placement=hand", "window=136", "fail=1:Piece");
+        WorkerRun run = await Save("placement=FullyShard", "window=136", "fail=1:Piece");
 
         var failed = AssertSameFailureOnEveryRank(run, "injected failure on rank 1 at Piece of model-00001-of-");
         Assert.All(failed, e => Assert.Equal("1", e["failingRank"]));
@@ -76,7 +93,7 @@ public sealed class DistributedSaveTests : IDisposable
     [Fact]
     public async Task Rank0FailingToWriteAShardEndsEveryRankWithTheSameErrorNamingTheFile()
     {
-        WorkerRun run = await Save("placement=replicated", "fail=0:ShardWritten");
+        WorkerRun run = await Save("placement=Replicated", "fail=0:ShardWritten");
 
         var failed = AssertSameFailureOnEveryRank(run, "at ShardWritten of model-00001-of-");
         Assert.All(failed, e => Assert.Equal("0", e["failingRank"]));
@@ -88,7 +105,7 @@ public sealed class DistributedSaveTests : IDisposable
     {
         var before = Directory.GetFiles(_checkpoint.Folder).ToDictionary(f => f, f => Convert.ToHexString(SHA256.HashData(File.ReadAllBytes(f))));
 
-        WorkerRun run = await WorkerLauncher.MpiRunAsync(["save", $"checkpoint={_checkpoint.Folder}", $"out={_checkpoint.Folder}", "placement=hand"]);
+        WorkerRun run = await WorkerLauncher.MpiRunAsync(["save", $"checkpoint={_checkpoint.Folder}", $"out={_checkpoint.Folder}", "placement=FullyShard"]);
 
         AssertSameFailureOnEveryRank(run, "already holds a checkpoint");
         Assert.Equal(before, Directory.GetFiles(_checkpoint.Folder).ToDictionary(f => f, f => Convert.ToHexString(SHA256.HashData(File.ReadAllBytes(f)))));
@@ -97,7 +114,7 @@ public sealed class DistributedSaveTests : IDisposable
     [Fact]
     public async Task RanksPlanningDifferentFilesAreTheSameErrorOnEveryRank()
     {
-        WorkerRun run = await Save("placement=replicated", "skew=2");
+        WorkerRun run = await Save("placement=Replicated", "skew=2");
 
         AssertSameFailureOnEveryRank(run, "every rank must save the same model");
         Assert.False(Directory.Exists(_out) && Directory.EnumerateFileSystemEntries(_out).Any());
@@ -106,7 +123,7 @@ public sealed class DistributedSaveTests : IDisposable
     [Fact]
     public async Task ARankThatDiesMidSaveEndsTheJobWithinSecondsWithoutAnIndex()
     {
-        WorkerRun run = await Save("placement=hand", "window=136", "die=2");
+        WorkerRun run = await Save("placement=FullyShard", "window=136", "die=2");
 
         Assert.False(run.TimedOut, run.ToString());
         Assert.True(run.Elapsed < Quickly, run.ToString());
@@ -162,10 +179,10 @@ public sealed class DistributedSaveTests : IDisposable
     }
 
     /// <summary>Every sharded tensor's rows outside rank 0's chunk: what rank 0 must have received.</summary>
-    private long ExpectedReceivedByRank0()
+    private long ExpectedReceivedByRank0(string? whole = null)
     {
         using SafeTensorsCheckpoint saved = SafeTensorsCheckpoint.Open(_out);
-        return saved.Entries.Sum(e =>
+        return saved.Entries.Where(e => e.Name != whole).Sum(e =>
         {
             long rows = e.Shape[0];
             long rowBytes = e.ByteLength / rows;

@@ -4,6 +4,7 @@ using ModelGen.Distributed;
 using ModelGen.Loading;
 using ModelGen.SafeTensors;
 using ModelGen.Saving;
+using ModelGen.Sharding;
 using ModelGen.Tests.Loading;
 using static TorchSharp.torch;
 
@@ -130,9 +131,11 @@ public sealed class ModelSaverTests : IDisposable
     [Fact]
     public void AShardedModelIsGatheredPieceByPieceThroughASmallWindow()
     {
-        var (model, _) = LoadedOriginal();
+        var (path, _) = _files.Write("original.safetensors", ScalarType.Float32, CheckpointFixture.FullModel());
+        HandWrittenModel model = MetaConstruction.Build(() => new HandWrittenModel());
+        LoadReport loaded = ShardedLoader.Load(model, path, new LoadOptions { ProcessGroup = ProcessGroups.Single(), Placement = TensorPlacement.FullyShard });
+        Assert.NotNull(loaded.Sharding);
         Dictionary<string, string> before = ModelDigests(model);
-        HandSharding.Shard(model, ProcessGroups.Single());
 
         // A 24-byte window cuts the 64-byte weight into three pieces.
         SaveReport report = ModelSaver.Save(model, Target(), Options(window: 24));
