@@ -5,6 +5,7 @@ using ModelGen.Examples.Checkpoints;
 using ModelGen.Examples.Reporting;
 using ModelGen.Loading;
 using ModelGen.Native;
+using ModelGen.Sharding;
 using TorchSharp;
 
 namespace ModelGen.Examples.Running;
@@ -61,6 +62,7 @@ public static class ExampleRunner
             ProcessGroup = group,
             Transport = settings.Transport,
             MapCheckpoint = settings.MapCheckpoint,
+            Placement = settings.Shard ? TensorPlacement.FullyShard : TensorPlacement.Replicated,
             Progress = isRoot ? new RankZeroProgress(log) : null,
         });
 

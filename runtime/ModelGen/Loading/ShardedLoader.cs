@@ -115,6 +115,7 @@ public static class ShardedLoader
                     Placement = options.Placement,
                     Sharding = sharding,
                     ReceivedBytes = _receivedBytes,
+                    ModelBytes = totalBytes,
                     LoadedKeys = _loaded,
                     InitializedKeys = _initialized,
                     IgnoredKeys = plan.Ignored,
