@@ -142,8 +142,23 @@ public sealed class ModelSaverTests : IDisposable
 
         Assert.Equal(24, report.WindowBytes);
         Assert.Equal(0, report.BytesReceived);
+        Assert.Equal(FileDigests(path), FileDigests(Target()));
         Assert.Equal(before, ModelDigests(Loaded(Target())));
         Assert.Equal(["head.weight"], report.TiedKeys);
+    }
+
+    [Fact]
+    public void AShardingRecordThatDisagreesWithTheRowsIsRefusedNamingKeyAndRank()
+    {
+        var (model, _) = LoadedOriginal();
+        Tensor rows = model.fc1.weight!.detach().narrow(0, 1, 3);
+        var wrong = new ShardedSlot("fc1.weight", [HandWrittenModel.Width, HandWrittenModel.Width], ScalarType.Float32, 1, 3, 4, rows);
+        ModelSharding.Attach(model, new ModelSharding(ProcessGroups.Single(), [wrong], new Dictionary<string, string> { ["head.weight"] = "fc1.weight" }));
+
+        var error = Assert.Throws<DistributedLoadException>(() => ModelSaver.Save(model, Target(), Options()));
+
+        Assert.Contains("'fc1.weight' on rank 0 of 1 holds rows [1, 4), not its torch.chunk rows [0, 4)", error.Message);
+        Assert.False(Directory.Exists(Target()));
     }
 
     [Fact]
