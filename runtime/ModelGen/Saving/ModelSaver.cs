@@ -69,10 +69,12 @@ public static class ModelSaver
             string folderPath = Encoding.UTF8.GetString(group.BroadcastMessage(Encoding.UTF8.GetBytes(folder.FullPath)));
 
             long window = plan.LargestShardedBytes == 0 ? 0 : Math.Min(options.WindowBytes, (plan.LargestShardedBytes + 7) / 8 * 8);
-            nint windowAddress = _isRoot && window > 0 ? (nint)NativeMemory.Alloc((nuint)window) : 0;
+            nint windowAddress = 0;
             var gather = new PieceGather(group);
             try
             {
+                // A failed allocation reaches the other ranks at the first piece's agreement, before any gather.
+                if (_isRoot && window > 0) Try(() => windowAddress = (nint)NativeMemory.Alloc((nuint)window));
                 using (torch.no_grad())
                     WriteShards(plan, folder, window, windowAddress, gather);
             }
