@@ -36,6 +36,7 @@ public sealed class FailureContractTests : IDisposable
         }
 
         public long AllReduceMax(long value) => Math.Max(value, highestVote);
+        public TimeSpan Timeout { get; set; } = ProcessGroupTimeout.Default;
         public void AllGather(torch.Tensor input, torch.Tensor output) => throw new NotSupportedException();
         public void AllReduce(torch.Tensor tensor, ReduceOp op = ReduceOp.Sum) => throw new NotSupportedException();
         public void ReduceScatter(torch.Tensor input, torch.Tensor output, ReduceOp op = ReduceOp.Sum) => throw new NotSupportedException();
