@@ -54,6 +54,12 @@ public static class JsonReport
                 json.WriteNull("logits_sum");
                 json.WriteNull("logits_shape");
             }
+            if (result.Save is { } save)
+            {
+                json.WriteString("saved_index", save.IndexPath);
+                json.WriteNumber("saved_bytes", save.TotalBytes);
+                json.WriteNumber("save_seconds", save.Seconds);
+            }
             if (result.LogitsAgreeAcrossRanks is { } agree) json.WriteBoolean("logits_agree_across_ranks", agree);
             else json.WriteNull("logits_agree_across_ranks");
             json.WriteEndObject();

@@ -52,6 +52,10 @@ public static class TextReport
         {
             lines.Add("  forward     skipped (--no-forward)");
         }
+        if (result.Save is { } save)
+        {
+            lines.Add(F($"  saved       {save.TotalBytes / MiB:F1} MiB in {save.ShardPaths.Count} shard(s) in {save.Seconds:F2} s: {save.IndexPath}"));
+        }
         return string.Join(Environment.NewLine, lines);
     }
 

@@ -45,9 +45,13 @@ public static class ExampleCommand
         {
             Description = "Fully sharded placement: every rank holds and receives only its torch.chunk rows of each tensor; the forward pass gathers one unit (decoder layer) at a time.",
         };
+        var save = new Option<string?>("--save")
+        {
+            Description = "After the forward pass, save the model as a Hugging Face folder here (shards + index + config.json); the folder must not hold a checkpoint yet.",
+        };
         var json = new Option<bool>("--json") { Description = "Print one JSON object per rank on standard output; progress goes to standard error." };
 
-        var root = new RootCommand(recipe.Description) { checkpoint, createRandom, sizeMib, checkpointDType, tied, shardMib, seed, dtype, threads, noForward, transport, noMap, shard, json };
+        var root = new RootCommand(recipe.Description) { checkpoint, createRandom, sizeMib, checkpointDType, tied, shardMib, seed, dtype, threads, noForward, transport, noMap, shard, save, json };
         root.SetAction(parse =>
         {
             string? loadDType = parse.GetValue(dtype);
@@ -66,6 +70,7 @@ public static class ExampleCommand
                 Transport = parse.GetValue(transport),
                 MapCheckpoint = !parse.GetValue(noMap),
                 Shard = parse.GetValue(shard),
+                SaveFolder = parse.GetValue(save),
                 Json = parse.GetValue(json),
             };
             return ExampleRunner.Run(recipe, settings);

@@ -5,6 +5,7 @@ using ModelGen.Examples.Checkpoints;
 using ModelGen.Examples.Reporting;
 using ModelGen.Loading;
 using ModelGen.Native;
+using ModelGen.Saving;
 using ModelGen.Sharding;
 using TorchSharp;
 
@@ -67,6 +68,7 @@ public static class ExampleRunner
         });
 
         ForwardPass.Outcome? forward = settings.NoForward ? null : ForwardPass.Run(group, model);
+        SaveReport? saved = settings.SaveFolder is { } target ? ModelSave.Run(group, model, settings.CheckpointFolder, target) : null;
         return new RunResult
         {
             ModelSummary = model.Summary,
@@ -78,6 +80,7 @@ public static class ExampleRunner
             Logits = forward?.Logits,
             LogitsAgreeAcrossRanks = forward?.AgreeAcrossRanks,
             PeakRssAfterForwardBytes = forward is null ? null : ProcessMemory.PeakRssBytes(),
+            Save = saved,
             CheckpointWritten = prepared.Written,
             Threads = torch.get_num_threads(),
         };

@@ -48,6 +48,9 @@ public sealed record ExampleSettings
     /// <summary>Whether every rank holds only its dim-0 rows of each tensor (fully sharded placement) instead of the whole model.</summary>
     public bool Shard { get; init; }
 
+    /// <summary>Where to save the loaded model (weights and config) as a Hugging Face folder; <see langword="null"/> to save nothing.</summary>
+    public string? SaveFolder { get; init; }
+
     /// <summary>Whether to print one JSON line per rank instead of text.</summary>
     public bool Json { get; init; }
 }

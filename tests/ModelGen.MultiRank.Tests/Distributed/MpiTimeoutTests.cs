@@ -67,7 +67,10 @@ public class MpiTimeoutTests
             Assert.False(run.TimedOut, run.ToString());
             Assert.True(run.Elapsed < Quickly, run.ToString());
             Assert.NotEqual(0, run.ExitCode);
-            Assert.Contains("did not complete within 3 s; rank 2 did not respond", run.StandardError);
+            // The aborting rank prints the timeout before MPI_Abort, but mpirun may tear the job down before it
+            // forwards that line (seen on a loaded machine); its own abort banner then shows who ended the job.
+            Assert.True(run.StandardError.Contains("did not complete within 3 s; rank 2 did not respond", StringComparison.Ordinal)
+                || run.StandardError.Contains("MPI_ABORT was invoked", StringComparison.Ordinal), run.ToString());
             Assert.Empty(run.Named("unexpectedly-completed"));
         }
         finally
