@@ -85,6 +85,33 @@ public sealed class ExampleProgramTests : IDisposable
         });
     }
 
+    [Fact]
+    public async Task AModelSavedFullyShardedOnThreeRanksLoadsBackToTheSameLogits()
+    {
+        string dll = ExampleDll("ModelGen.Examples.Llama");
+        string checkpoint = Path.Combine(_folder, "source");
+        string saved = Path.Combine(_folder, "saved");
+
+        WorkerRun job = await WorkerLauncher.ProgramAsync(dll,
+            ["--checkpoint", checkpoint, "--create-random", "--size-mib", "24", "--shard", "--save", saved, "--json"], ranks: WorkerLauncher.Ranks, Bound);
+        Assert.True(job.ExitCode == 0, job.ToString());
+        var ranks = Reports(job);
+        string expected = Assert.Single(ranks.Select(r => r.GetProperty("logits_checksum").GetString()).Distinct())!;
+        Assert.All(ranks, r => Assert.Equal(r.GetProperty("model_bytes").GetInt64(), r.GetProperty("saved_bytes").GetInt64()));
+        Assert.True(File.Exists(Path.Combine(saved, "config.json")), "the config is saved beside the weights");
+
+        WorkerRun reloaded = await WorkerLauncher.ProgramAsync(dll, ["--checkpoint", saved, "--json"], ranks: 0, Bound);
+        Assert.True(reloaded.ExitCode == 0, reloaded.ToString());
+        JsonElement alone = Assert.Single(Reports(reloaded));
+        Assert.Equal(expected, alone.GetProperty("logits_checksum").GetString());
+        Assert.Equal(0, alone.GetProperty("keys_initialized").GetInt32());
+
+        // The folder holds a checkpoint now: saving into it again is refused, on every rank, and leaves it as it was.
+        WorkerRun again = await WorkerLauncher.ProgramAsync(dll, ["--checkpoint", saved, "--save", saved, "--no-forward"], ranks: 0, Bound);
+        Assert.Equal(1, again.ExitCode);
+        Assert.Contains(saved, again.StandardError);
+    }
+
     private static List<JsonElement> Reports(WorkerRun run) =>
         run.StandardOutput.Split('\n')
             .Select(line => line.IndexOf('{', StringComparison.Ordinal) is var start and >= 0 ? line[start..] : "")
