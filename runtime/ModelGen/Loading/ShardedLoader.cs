@@ -68,6 +68,7 @@ public static class ShardedLoader
         private readonly List<string> _initialized = [];
         private readonly Dictionary<string, int> _initCalls = new(StringComparer.Ordinal);
         private long _bytesDone;
+        private long _progressBytes;
         private long _mappedBytes;
         private long _receivedBytes;
         private readonly List<ShardedSlot> _sharded = [];
@@ -165,7 +166,7 @@ public static class ShardedLoader
                         if (group.Rank != 0) _receivedBytes += batch[i].Item.ByteCount;
                         Place(batch[i].Slot, ToDevice(tensors[i]));
                         (batch[i].Loaded ? _loaded : _initialized).Add(batch[i].Slot.Key);
-                        Report(batch[i].Slot.Key, total, totalBytes);
+                        Report(batch[i].Slot.Key, total, totalBytes, batch[i].Item.ByteCount);
                     }
                 });
             return transport?.Name ?? "none";
@@ -217,7 +218,7 @@ public static class ShardedLoader
                     if (mapping is not null && item.MapOnRoot is not null) _mappedBytes += view.numel() * view.ElementSize;
                     Place(slot, view);
                     (loaded ? _loaded : _initialized).Add(slot.Key);
-                    Report(slot.Key, total, totalBytes);
+                    Report(slot.Key, total, totalBytes, item.ByteCount);
                 });
             return transport?.Name ?? "none";
         }
@@ -328,8 +329,12 @@ public static class ShardedLoader
             slot.Set(tensor);
         }
 
-        private void Report(string key, int total, long totalBytes) =>
-            options.Progress?.Report(new LoadProgress(key, ++_tensorsDone, total, _bytesDone, totalBytes));
+        /// <summary>Progress counts whole tensors, so a sharded load, whose ranks each hold a share, still ends at the total.</summary>
+        private void Report(string key, int total, long totalBytes, long tensorBytes)
+        {
+            _progressBytes += tensorBytes;
+            options.Progress?.Report(new LoadProgress(key, ++_tensorsDone, total, _progressBytes, totalBytes));
+        }
 
         private void CheckNothingLeftOnMeta(IReadOnlyList<TensorSlot> slots)
         {

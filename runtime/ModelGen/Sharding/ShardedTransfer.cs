@@ -15,10 +15,10 @@ namespace ModelGen.Sharding;
 internal sealed class ShardedTransfer
 {
     /// <summary>Largest run of rows of one tensor that moves as a unit.</summary>
-    public const long PieceBytes = 16L << 20;
+    public const long PieceBytes = 32L << 20;
 
     /// <summary>Largest amount of data rank 0 makes resident before the ranks agree and the data moves.</summary>
-    public const long BatchBytes = 32L << 20;
+    public const long BatchBytes = 64L << 20;
 
     private readonly IProcessGroup _group;
     private readonly IReadOnlyList<ShardedLoadItem> _items;
@@ -76,8 +76,10 @@ internal sealed class ShardedTransfer
                 Exception? failure = LocalFailure.Of(() => PrepareBatch(batch, moves));
                 _group.ThrowIfAnyRankFailed(failure ?? moveFailure);
 
+                // The new batch moves first, so the other ranks start copying while rank 0 drops the last one's pages.
+                Exception? newMoveFailure = transport?.Move(moves);
                 Exception? completeFailure = Complete(moving);
-                moveFailure = transport?.Move(moves) ?? completeFailure;
+                moveFailure = newMoveFailure ?? completeFailure;
                 moving = moves;
             }
             _group.ThrowIfAnyRankFailed(moveFailure);

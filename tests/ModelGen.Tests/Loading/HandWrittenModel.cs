@@ -37,6 +37,11 @@ internal sealed class HandWrittenModel : nn.Module<Tensor, Tensor>, IShardedMode
 
     public CheckpointKeyTable KeyTable => new([], Ignored);
 
+    /// <summary>Keys the test wants the model itself to keep whole when it is loaded fully sharded.</summary>
+    public List<string> Replicated { get; } = [];
+
+    IReadOnlyList<string> IShardedModel.ReplicatedKeys => Replicated;
+
     public IReadOnlyList<TensorSlot> GetTensorSlots() =>
     [
         new("fc1.weight", "fc1.weight", TensorKind.Parameter, () => fc1.weight, t => fc1.weight = AsParameter(t), Counted("fc1.weight", t => t.uniform_(-0.5, 0.5))),

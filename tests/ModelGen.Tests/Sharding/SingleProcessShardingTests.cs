@@ -73,6 +73,20 @@ public sealed class SingleProcessShardingTests : IDisposable
     }
 
     [Fact]
+    public void TheModelCanDeclareKeysThatStayReplicated()
+    {
+        var (path, written) = _files.Write("full.safetensors", ScalarType.Float32, CheckpointFixture.FullModel());
+        HandWrittenModel model = MetaConstruction.Build(() => new HandWrittenModel());
+        model.Replicated.Add("scale");
+
+        LoadReport report = ShardedLoader.Load(model, path, Sharded(replicated: ["fc1.bias"]));
+
+        Assert.Equal(["fc1.weight"], report.Sharding!.Sharded.Select(s => s.Key));
+        Assert.Null(report.Sharding.Find("scale"));
+        TensorAssert.Equal(written["scale"], model.scale);
+    }
+
+    [Fact]
     public void AMissingTensorIsInitializedAsInAReplicatedLoadOnTheSameSeed()
     {
         var (path, _) = _files.Write("part.safetensors", ScalarType.Float32, ("fc1.weight", [4, 4]), ("scale", [4]));
