@@ -109,43 +109,8 @@ public static class SafeTensorsWriter
     }
 
     /// <summary>The header JSON, padded with spaces so that 8 + its length is a multiple of 8.</summary>
-    internal static byte[] BuildHeader(IReadOnlyList<PreparedTensor> tensors, IReadOnlyDictionary<string, string>? metadata)
-    {
-        var buffer = new ArrayBufferWriter<byte>();
-        using (var json = new Utf8JsonWriter(buffer, new JsonWriterOptions { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
-        {
-            json.WriteStartObject();
-            if (metadata is { Count: > 0 })
-            {
-                json.WriteStartObject(SafeTensorsHeaderParser.MetadataKey);
-                foreach ((string key, string value) in metadata)
-                    json.WriteString(key, value);
-                json.WriteEndObject();
-            }
-            long offset = 0;
-            foreach (PreparedTensor tensor in tensors)
-            {
-                json.WriteStartObject(tensor.Name);
-                json.WriteString("dtype", tensor.DType.Name());
-                json.WriteStartArray("shape");
-                foreach (long dim in tensor.Shape)
-                    json.WriteNumberValue(dim);
-                json.WriteEndArray();
-                json.WriteStartArray("data_offsets");
-                json.WriteNumberValue(offset);
-                json.WriteNumberValue(offset + tensor.ByteLength);
-                json.WriteEndArray();
-                json.WriteEndObject();
-                offset += tensor.ByteLength;
-            }
-            json.WriteEndObject();
-        }
-        int padded = (buffer.WrittenCount + 7) / 8 * 8;
-        byte[] header = new byte[padded];
-        buffer.WrittenSpan.CopyTo(header);
-        header.AsSpan(buffer.WrittenCount).Fill((byte)' ');
-        return header;
-    }
+    internal static byte[] BuildHeader(IReadOnlyList<PreparedTensor> tensors, IReadOnlyDictionary<string, string>? metadata) =>
+        SafeTensorsStreamingWriter.BuildHeader(tensors.Select(t => new SafeTensorsLayoutEntry(t.Name, t.DType, t.Shape, t.ByteLength)).ToArray(), metadata);
 }
 
 /// <summary>A tensor checked for writing, with its dtype, shape and byte length.</summary>
