@@ -97,7 +97,8 @@ public sealed partial class ShardedTraining : IDisposable
         IProcessGroup group = sharding.Group;
         var averager = new GradientAverager(group, replicated, options.BucketBytes, nameof(ShardedTraining));
         training = new ShardedTraining(group, sharding, runtimeUnits, averager, members.Values.ToList());
-        foreach (TrainingUnit unit in runtimeUnits.Where(u => u.Slots.Count > 0))
+        // The root is always hooked: its forward marks a training pass, even when inner units claim every key.
+        foreach (TrainingUnit unit in runtimeUnits.Where(u => u.Slots.Count > 0 || ReferenceEquals(u, runtimeUnits[^1])))
             training.Hook(unit);
         return training;
     }

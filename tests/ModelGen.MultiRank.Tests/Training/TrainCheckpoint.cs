@@ -7,11 +7,11 @@ namespace ModelGen.MultiRank.Tests.Training;
 /// <summary>A float32 checkpoint of <see cref="TrainTestModel"/> from a fixed seed (all but the computed rotary buffer), with a scratch folder for the trained parameters.</summary>
 internal sealed class TrainCheckpoint : IDisposable
 {
-    public TrainCheckpoint()
+    public TrainCheckpoint(TrainTestShape? shape = null)
     {
         Directory.CreateDirectory(Folder);
         torch.manual_seed(21);
-        using var model = new TrainTestModel();
+        using var model = new TrainTestModel(torch.ScalarType.Float32, shape ?? TrainTestShape.Small);
         using (torch.no_grad())
         {
             // Norm weights start at one; spread them so that their gradients differ per element.
@@ -20,7 +20,7 @@ internal sealed class TrainCheckpoint : IDisposable
         }
         Initial = model.state_dict().Where(p => p.Key != "inv_freq")
             .ToDictionary(p => p.Key, p => p.Value.detach().clone(), StringComparer.Ordinal);
-        SafeTensorsShardedWriter.Write(CheckpointFolder, Initial.OrderBy(p => p.Key, StringComparer.Ordinal).ToList(), maxShardBytes: 32 << 10);
+        SafeTensorsShardedWriter.Write(CheckpointFolder, Initial.OrderBy(p => p.Key, StringComparer.Ordinal).ToList(), maxShardBytes: shape is null ? 32 << 10 : 64 << 20);
     }
 
     public string Folder { get; } = Path.Combine(Path.GetTempPath(), "modelgen-train-" + Guid.NewGuid().ToString("N"));

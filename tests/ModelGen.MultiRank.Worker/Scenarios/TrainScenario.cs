@@ -18,11 +18,13 @@ namespace ModelGen.MultiRank.Worker.Scenarios;
 /// sharded (<see cref="ShardedTraining"/>), nosync (each rank trains on its micro-batch alone). Each rank of a job
 /// takes micro-batch = its rank. Options: checkpoint=PATH; out=PATH; steps=N; dtype=float32|bfloat16;
 /// bucket=BYTES; fail=RANK (that rank's loss throws at step 2); die=RANK (that rank is killed in the middle of step 2's
-/// forward pass, as a crash would end it); memory=yes (report peak RSS and the bytes of parameters, gradients and optimizer state).
+/// forward pass, as a crash would end it); shape=small|large (<see cref="TrainTestShape"/>); length=N (tokens per
+/// micro-batch); units=layers|all (sharded units: the decoder layers, or also the embedding, final norm and head);
+/// memory=yes (report this rank's resident memory before training and its peak while training).
 /// </summary>
 public static class TrainScenario
 {
-    public const int MicroBatches = 3, Length = 10;
+    public const int MicroBatches = 3;
     public const double LearningRate = 0.01, MaxNorm = 0.5;
 
     internal static int Run(IProcessGroup group, Report report, WorkerOptions options)
@@ -33,20 +35,28 @@ public static class TrainScenario
         torch.ScalarType dtype = options.Text("dtype", "float32") == "bfloat16" ? torch.ScalarType.BFloat16 : torch.ScalarType.Float32;
         IProcessGroup trainGroup = mode == "single" ? ProcessGroups.Single() : group;
 
-        var model = MetaConstruction.Build(() => new TrainTestModel(dtype));
+        TrainTestShape shape = options.Text("shape", "small") == "large" ? TrainTestShape.Large : TrainTestShape.Small;
+        int length = options.Int("length", 10);
+        var model = MetaConstruction.Build(() => new TrainTestModel(dtype, shape));
         LoadReport loaded = ShardedLoader.Load(model, options.Text("checkpoint", ""), new LoadOptions
         {
             ProcessGroup = trainGroup,
             Placement = mode == "sharded" ? TensorPlacement.FullyShard : TensorPlacement.Replicated,
         });
 
-        (torch.Tensor inputs, torch.Tensor targets) = MicroBatch(mode == "single" ? -1 : trainGroup.Rank);
+        (torch.Tensor inputs, torch.Tensor targets) = MicroBatch(mode == "single" ? -1 : trainGroup.Rank, length);
         using var optimizer = torch.optim.AdamW(model.parameters(), lr: LearningRate);
         ReplicatedTraining? replicated = mode == "replicated"
             ? ReplicatedTraining.Create(model, new ReplicatedTrainingOptions { ProcessGroup = trainGroup, BucketBytes = options.Long("bucket", ReplicatedTrainingOptions.DefaultBucketBytes) })
             : null;
-        using ShardedTraining? sharded = mode == "sharded" ? ShardedTraining.Attach(model) : null;
+        IReadOnlyList<string>? units = options.Text("units", "layers") == "all"
+            ? [.. Enumerable.Range(0, shape.Layers).Select(i => $"layers.{i}"), "embed_tokens", "norm", "lm_head"]
+            : null;
+        using ShardedTraining? sharded = mode == "sharded" ? ShardedTraining.Attach(model, new ShardedTrainingOptions { Units = units }) : null;
         if (replicated is not null) report.Event("buckets", ("count", replicated.BucketCount));
+        bool measure = options.Text("memory", "no") == "yes";
+        long rssBefore = ProcessMemory.CurrentRssBytes();
+        if (measure) ResetPeakRss();
 
         for (int step = 1; step <= steps; step++)
         {
@@ -58,7 +68,7 @@ public static class TrainScenario
                     throw new InvalidOperationException($"micro-batch {trainGroup.Rank} could not be read");
                 using torch.Tensor logits = model.call(inputs);
                 if (current == 2 && trainGroup.Rank == dieRank) Process.GetCurrentProcess().Kill();
-                using torch.Tensor flatLogits = logits.view(-1, TrainTestModel.Vocab).to(torch.ScalarType.Float32);
+                using torch.Tensor flatLogits = logits.view(-1, shape.Vocab).to(torch.ScalarType.Float32);
                 using torch.Tensor flatTargets = targets.reshape(-1);
                 return torch.nn.functional.cross_entropy(flatLogits, flatTargets);
             }
@@ -97,8 +107,8 @@ public static class TrainScenario
             loss.Dispose();
         }
 
-        if (options.Text("memory", "no") == "yes")
-            report.Event("memory", ("peakRss", ProcessMemory.PeakRssBytes()), ("parameterBytes", loaded.ParameterBytes),
+        if (measure)
+            report.Event("memory", ("rssBefore", rssBefore), ("peakRss", ProcessMemory.PeakRssBytes()), ("parameterBytes", loaded.ParameterBytes),
                 ("peakGathered", sharded?.PeakGatheredBytes ?? 0));
         WriteParameters(trainGroup, model, loaded.Sharding, options.Text("out", ""));
         report.Event("trained", ("mode", mode));
@@ -106,12 +116,20 @@ public static class TrainScenario
     }
 
     /// <summary>Micro-batch <paramref name="index"/> of a fixed seed (-1: all of them as one batch).</summary>
-    public static (torch.Tensor Inputs, torch.Tensor Targets) MicroBatch(int index)
+    public static (torch.Tensor Inputs, torch.Tensor Targets) MicroBatch(int index, int length)
     {
         using var generator = new torch.Generator(1234);
-        using torch.Tensor all = torch.randint(0, TrainTestModel.Vocab, [MicroBatches, Length + 1], dtype: torch.ScalarType.Int64, generator: generator);
+        using torch.Tensor all = torch.randint(0, TrainTestModel.Vocab, [MicroBatches, length + 1], dtype: torch.ScalarType.Int64, generator: generator);
         using torch.Tensor rows = index < 0 ? all.alias() : all.narrow(0, index, 1);
-        return (rows.narrow(1, 0, Length).contiguous(), rows.narrow(1, 1, Length).contiguous());
+        return (rows.narrow(1, 0, length).contiguous(), rows.narrow(1, 1, length).contiguous());
+    }
+
+    /// <summary>Starts VmHWM afresh from the current resident size (Linux: "5" to /proc/self/clear_refs).</summary>
+    private static void ResetPeakRss()
+    {
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        File.WriteAllText("/proc/self/clear_refs", "5");
     }
 
     private static void WriteParameters(IProcessGroup group, TrainTestModel model, ModelSharding? sharding, string path)
