@@ -19,6 +19,9 @@ switch (arguments.Verb)
     case "load-floor-mapped":
         Console.WriteLine(JsonSerializer.Serialize(MappedFloorLoadScenario.Run(arguments.Required("checkpoint"))));
         break;
+    case "load-floor-sharded":
+        Console.WriteLine(JsonSerializer.Serialize(ShardedFloorLoadScenario.Run(arguments.Required("checkpoint"), arguments.Long("window-mib", ShardedFloorLoadScenario.DefaultWindowBytes >> 20) << 20, arguments.Get("verify") == "true")));
+        break;
     case "load-naive":
         Console.WriteLine(JsonSerializer.Serialize(NaiveLoadScenario.Run(arguments.Required("checkpoint"))));
         break;
@@ -28,11 +31,11 @@ switch (arguments.Verb)
     case "summarize-load":
         var loadResults = LoadSummary.Summarize(arguments.Required("runs"));
         foreach (var result in loadResults) Console.WriteLine(JsonSerializer.Serialize(result));
-        File.WriteAllText(arguments.Required("markdown"), LoadSummary.Markdown(loadResults));
+        File.WriteAllText(arguments.Required("markdown"), LoadReport.Markdown(loadResults));
         if (arguments.Get("chart") is { } chart) LoadChart.Save(loadResults, chart);
         break;
     default:
-        Console.Error.WriteLine("usage: ModelGen.Benchmarks <make-checkpoint|safetensors-read|load-floor|load-floor-mapped|load-naive|summarize-read|summarize-load> --name value ...");
+        Console.Error.WriteLine("usage: ModelGen.Benchmarks <make-checkpoint|safetensors-read|load-floor|load-floor-mapped|load-floor-sharded|load-naive|summarize-read|summarize-load> --name value ...");
         return 2;
 }
 return 0;

@@ -34,7 +34,10 @@ public sealed class LlamaRecipe : ExampleRecipe
         string summary = string.Create(CultureInfo.InvariantCulture,
             $"{config.ModelType} {config.NumHiddenLayers} layers, hidden {config.HiddenSize}, heads {config.NumAttentionHeads}/{config.NumKeyValueHeads} (q/kv) x {config.HeadDim}, ") +
             string.Create(CultureInfo.InvariantCulture,
-            $"mlp {config.IntermediateSize}, vocab {config.VocabSize}, {(config.TieWordEmbeddings ? "tied" : "untied")} head, {config.ParameterCount / 1e6:F1}M parameters");
+            $"mlp {config.IntermediateSize} ({config.HiddenAct}), rope theta {config.RopeTheta}{(config.RopeScaling is { } s ? " " + s : "")}, ") +
+            (config.SlidingWindow is { } window ? string.Create(CultureInfo.InvariantCulture, $"window {window} on {config.SlidingLayers.Count(x => x)} layer(s), ") : "") +
+            string.Create(CultureInfo.InvariantCulture,
+            $"vocab {config.VocabSize}, {(config.TieWordEmbeddings ? "tied" : "untied")} head, {config.ParameterCount / 1e6:F1}M parameters");
         return new ExampleModel(module, config.VocabSize, summary);
     }
 }

@@ -34,7 +34,9 @@ public sealed class MoeRecipe : ExampleRecipe
         string summary = string.Create(CultureInfo.InvariantCulture,
             $"qwen3_moe {config.NumHiddenLayers} layers x {config.NumExperts} experts (top {config.NumExpertsPerToken}), hidden {config.HiddenSize}, ") +
             string.Create(CultureInfo.InvariantCulture,
-            $"heads {config.NumAttentionHeads}/{config.NumKeyValueHeads} (q/kv) x {config.HeadDim}, expert width {config.MoeIntermediateSize}, vocab {config.VocabSize}, ") +
+            $"heads {config.NumAttentionHeads}/{config.NumKeyValueHeads} (q/kv) x {config.HeadDim}, expert width {config.MoeIntermediateSize} ({config.HiddenAct}), vocab {config.VocabSize}, ") +
+            string.Create(CultureInfo.InvariantCulture,
+            $"rope theta {config.RopeTheta}{(config.RopeScaling is { } s ? " " + s : "")}, {(config.SlidingWindow is { } w ? $"window {w}, " : "")}") +
             string.Create(CultureInfo.InvariantCulture,
             $"{(config.TieWordEmbeddings ? "tied" : "untied")} head, {config.KeyCount} tensors, {config.ParameterCount / 1e6:F1}M parameters");
         return new ExampleModel(module, config.VocabSize, summary);

@@ -83,6 +83,24 @@ public sealed class InspectTests : IDisposable
     }
 
     [Fact]
+    public void Keys_are_listed_in_natural_order_with_list_indices_compared_as_numbers()
+    {
+        string[] written = ["layers.10.w", "layers.2.w", "layers.1.w", "layers.0.w", "layers.11.w", "layers.2.b", "head.w"];
+        string path = _checkpoints.Single(written.Select(k => new KeyValuePair<string, TorchSharp.torch.Tensor>(k, TorchSharp.torch.zeros(1))));
+        string[] expected = ["head.w", "layers.0.w", "layers.1.w", "layers.2.b", "layers.2.w", "layers.10.w", "layers.11.w"];
+
+        CliRun text = CliRun.Of("inspect", path);
+        CliRun json = CliRun.Of("inspect", path, "--json");
+
+        Assert.Equal(0, text.ExitCode);
+        string[] lines = text.Stdout.Split('\n');
+        int header = Array.FindIndex(lines, l => l.StartsWith("KEY", StringComparison.Ordinal));
+        Assert.Equal(expected, lines[(header + 1)..(header + 1 + expected.Length)].Select(l => l.Split(' ')[0]));
+        using JsonDocument document = JsonDocument.Parse(json.Stdout);
+        Assert.Equal(expected, document.RootElement.GetProperty("tensors").EnumerateArray().Select(t => t.GetProperty("key").GetString()!));
+    }
+
+    [Fact]
     public void Missing_path_is_reported_as_file_not_found()
     {
         CliRun run = CliRun.Of("inspect", Path.Combine(_checkpoints.Folder, "absent.safetensors"));

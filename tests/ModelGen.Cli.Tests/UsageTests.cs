@@ -42,8 +42,19 @@ public sealed class UsageTests
         Assert.Matches(@"^\d+\.\d+\.\d+", run.Stdout);
     }
 
+    [Fact]
+    public void Bare_modelgen_prints_the_same_help_as_help_and_exits_zero()
+    {
+        CliRun bare = CliRun.Of();
+        CliRun help = CliRun.Of("--help");
+
+        Assert.Equal(0, bare.ExitCode);
+        Assert.Equal("", bare.Stderr);
+        Assert.Contains("Usage:", bare.Stdout);
+        Assert.Equal(help.Stdout, bare.Stdout);
+    }
+
     [Theory]
-    [InlineData()]
     [InlineData("frobnicate")]
     [InlineData("inspect")]
     [InlineData("inspect", "a", "b")]

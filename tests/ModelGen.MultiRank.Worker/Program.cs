@@ -32,6 +32,8 @@ return args[0] switch
     "load" => LoadScenario.Run(group, report, options),
     "shard-load" => ShardedLoadScenario.Run(group, report, options),
     "shard-memory" => ShardedMemoryScenario.Run(group, report, options),
+    "save" => SaveScenario.Run(group, report, options),
+    "save-memory" => SaveMemoryScenario.Run(group, report, options),
     "hang" => HangScenario.Run(group, report),
     "throw" => ThrowScenario.Run(group, report, options),
     "bad-arguments" => BadArgumentsScenario.Run(group, report),
@@ -40,5 +42,6 @@ return args[0] switch
     "reduce-scatter" => ReduceScatterScenario.Run(group, report, options),
     "parts" => PartsScenario.Run(group, report, options),
     "train" => TrainScenario.Run(group, report, options),
+    "stop" => StopScenario.Run(group, report, options),
     _ => report.Fail($"unknown scenario '{args[0]}'"),
 };

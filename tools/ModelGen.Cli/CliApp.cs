@@ -20,6 +20,8 @@ internal static class CliApp
             VerifyCommand.Create(console),
             CheckCommand.Create(console),
         };
+        // Bare `modelgen` shows what `modelgen --help` shows, with the same exit code: it is a request for usage, not a mistake.
+        root.SetAction(parse => new HelpAction().Invoke(parse));
         ParseResult parse = root.Parse(args);
         if (parse.Action is ParseErrorAction)
         {

@@ -4,14 +4,18 @@ namespace ModelGen.Benchmarks.Scenarios;
 
 /// <summary>
 /// Draws the distributed-loading results as one PNG: median wall time per scenario and rank count (left), and peak
-/// RSS of every rank (right), from the benchmark's own summary.
+/// RSS of every rank (right), from the benchmark's own summary. When several checkpoint sizes ran, the chart shows the
+/// size most scenarios ran at (the largest of those), the one the targets are stated for.
 /// </summary>
 internal static class LoadChart
 {
-    private static readonly string[] Order = ["floor", "floor-mapped", "modelgen", "modelgen-copy", "pytorch", "naive"];
+    private static readonly string[] Order = ["floor", "floor-mapped", "modelgen", "modelgen-copy", "pytorch", "naive", "floor-sharded", "modelgen-sharded", "pytorch-sharded"];
 
-    public static void Save(IReadOnlyList<LoadSummary.ScenarioResult> results, string pngPath)
+    public static void Save(IReadOnlyList<LoadSummary.ScenarioResult> allResults, string pngPath)
     {
+        var results = allResults.GroupBy(r => r.Size)
+            .OrderByDescending(g => g.Count()).ThenByDescending(g => g.Max(r => r.ModelBytes))
+            .First().ToArray();
         var scenarios = Order.Where(s => results.Any(r => r.Scenario == s)).ToArray();
         int[] rankCounts = results.Select(r => r.Ranks).Distinct().Order().ToArray();
         var multiplot = new Multiplot();
@@ -19,7 +23,8 @@ internal static class LoadChart
         multiplot.Layout = new ScottPlot.MultiplotLayouts.Columns();
         DrawWall(multiplot.GetPlot(0), results, scenarios, rankCounts);
         DrawPeakRss(multiplot.GetPlot(1), results, scenarios, rankCounts);
-        multiplot.SavePng(pngPath, 1800, 620);
+        // Wide enough that every (scenario, ranks) group keeps its labels apart.
+        multiplot.SavePng(pngPath, Math.Max(1800, 200 * results.Length), 620);
     }
 
     private static void DrawWall(Plot plot, IReadOnlyList<LoadSummary.ScenarioResult> results, string[] scenarios, int[] rankCounts)
@@ -65,10 +70,16 @@ internal static class LoadChart
             }
             x += 0.8;
         }
-        var param = results.Max(r => r.ParamBytes) / (double)(1 << 20);
-        var line = plot.Add.HorizontalLine(param);
-        line.LegendText = "parameter bytes per rank";
+        var model = results.Max(r => r.ModelBytes) / (double)(1 << 20);
+        var line = plot.Add.HorizontalLine(model);
+        line.LegendText = "model bytes P (what a replicated rank holds)";
         line.LinePattern = LinePattern.Dashed;
+        if (results.Where(r => r.Placement == "FullyShard" && r.Ranks > 1).Select(r => r.Ranks).DefaultIfEmpty().Max() is int shardRanks and > 1)
+        {
+            var shard = plot.Add.HorizontalLine(model / shardRanks);
+            shard.LegendText = $"P / {shardRanks} (what a sharded rank holds)";
+            shard.LinePattern = LinePattern.Dotted;
+        }
         plot.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericManual(ticks.ToArray());
         plot.Axes.Margins(bottom: 0, top: 0.12);
         plot.Title("Peak RSS per rank (MiB; one bar per rank)");

@@ -37,15 +37,35 @@ public sealed class CheckpointFolder
         }
     }
 
-    /// <summary>Whether the folder holds neither a config nor weights, so a random checkpoint may be written there.</summary>
-    public bool IsAbsent => !File.Exists(ConfigPath) && WeightsPath is null;
+    /// <summary>
+    /// What is at the path, judged from the folder's listing (so an entry that exists but cannot be opened still
+    /// counts as present and fails when it is read, rather than passing for absent).
+    /// </summary>
+    /// <exception cref="IOException">The path is a file, or the folder cannot be listed.</exception>
+    public CheckpointFolderState Inspect()
+    {
+        if (File.Exists(Path))
+            throw new IOException($"The checkpoint path {Path} is a file, not a folder. Pass the folder that holds {ConfigFileName} and the weights.");
+        if (!Directory.Exists(Path)) return CheckpointFolderState.Missing;
+        string[] names;
+        try
+        {
+            names = Directory.GetFileSystemEntries(Path).Select(System.IO.Path.GetFileName).ToArray()!;
+        }
+        catch (Exception e) when (e is UnauthorizedAccessException or IOException)
+        {
+            throw new IOException($"The checkpoint folder {Path} cannot be read ({e.Message}). Check its permissions, or pass another folder.", e);
+        }
+        bool any = names.Any(n => n is ConfigFileName or SingleFileName or IndexFileName);
+        return any ? CheckpointFolderState.HasCheckpointFiles : CheckpointFolderState.NoCheckpointFiles;
+    }
 
     /// <summary>Checks that both the config and the weights are present.</summary>
     /// <exception cref="FileNotFoundException">One of them is missing (a half-written or foreign folder).</exception>
     public void EnsureComplete()
     {
         if (!File.Exists(ConfigPath))
-            throw new FileNotFoundException($"The checkpoint folder {Path} has weights but no {ConfigFileName}.", ConfigPath);
+            throw new FileNotFoundException($"The checkpoint folder {Path} has weights but no {ConfigFileName} (or it cannot be opened).", ConfigPath);
         if (WeightsPath is null)
             throw new FileNotFoundException($"The checkpoint folder {Path} has a {ConfigFileName} but neither {SingleFileName} nor {IndexFileName}.", Path);
     }

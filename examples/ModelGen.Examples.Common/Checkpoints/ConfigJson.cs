@@ -10,8 +10,13 @@ namespace ModelGen.Examples.Checkpoints;
 public sealed class ConfigJson
 {
     private readonly JsonElement _root;
+    private readonly string _path;
 
-    private ConfigJson(JsonElement root) => _root = root;
+    private ConfigJson(JsonElement root, string path)
+    {
+        _root = root;
+        _path = path;
+    }
 
     /// <summary>Parses the text of a config file.</summary>
     /// <exception cref="FormatException">The text is not a JSON object.</exception>
@@ -22,7 +27,7 @@ public sealed class ConfigJson
             using JsonDocument document = JsonDocument.Parse(text);
             if (document.RootElement.ValueKind != JsonValueKind.Object)
                 throw new FormatException("config.json must hold a JSON object.");
-            return new ConfigJson(document.RootElement.Clone());
+            return new ConfigJson(document.RootElement.Clone(), "");
         }
         catch (JsonException e)
         {
@@ -37,10 +42,44 @@ public sealed class ConfigJson
     public int? OptionalInt(string name) => TryGet(name, out JsonElement value) ? ReadInt(name, value) : null;
 
     /// <summary>An optional number field, or <paramref name="fallback"/>.</summary>
-    public double Double(string name, double fallback) =>
+    public double Double(string name, double fallback) => OptionalDouble(name) ?? fallback;
+
+    /// <summary>A required number field.</summary>
+    public double RequiredDouble(string name) => OptionalDouble(name) ?? throw Missing(name);
+
+    /// <summary>An optional number field, or <see langword="null"/>.</summary>
+    public double? OptionalDouble(string name) =>
         TryGet(name, out JsonElement value)
             ? value.ValueKind == JsonValueKind.Number ? value.GetDouble() : throw Wrong(name, "a number", value)
-            : fallback;
+            : null;
+
+    /// <summary>
+    /// Whether the field is written with the value <c>null</c>. transformers gives some fields a default when they
+    /// are absent but honours an explicit <c>null</c> (Mistral's <c>sliding_window</c>: absent is 4096, null is none).
+    /// </summary>
+    public bool IsNull(string name) => _root.TryGetProperty(name, out JsonElement value) && value.ValueKind == JsonValueKind.Null;
+
+    /// <summary>Whether the field is present and holds an object.</summary>
+    public bool IsObject(string name) => TryGet(name, out JsonElement value) && value.ValueKind == JsonValueKind.Object;
+
+    /// <summary>Whether the field is present with a value other than <c>null</c>.</summary>
+    public bool Has(string name) => TryGet(name, out _);
+
+    /// <summary>The names of the fields of this object, in file order.</summary>
+    public IEnumerable<string> FieldNames => _root.EnumerateObject().Select(p => p.Name);
+
+    /// <summary>An optional array of strings, or <see langword="null"/>.</summary>
+    public IReadOnlyList<string>? StringArray(string name)
+    {
+        if (!TryGet(name, out JsonElement value)) return null;
+        if (value.ValueKind != JsonValueKind.Array) throw Wrong(name, "an array of strings", value);
+        return value.EnumerateArray()
+            .Select(item => item.ValueKind == JsonValueKind.String ? item.GetString()! : throw Wrong(name, "an array of strings", value))
+            .ToArray();
+    }
+
+    /// <summary>The full name of a field of this object in messages (<c>rope_parameters.factor</c> for a nested one).</summary>
+    public string FieldPath(string name) => _path + name;
 
     /// <summary>An optional boolean field, or <paramref name="fallback"/>.</summary>
     public bool Bool(string name, bool fallback) =>
@@ -62,7 +101,7 @@ public sealed class ConfigJson
     /// <summary>An optional object field, or <see langword="null"/>.</summary>
     public ConfigJson? Object(string name) =>
         TryGet(name, out JsonElement value)
-            ? value.ValueKind == JsonValueKind.Object ? new ConfigJson(value) : throw Wrong(name, "an object", value)
+            ? value.ValueKind == JsonValueKind.Object ? new ConfigJson(value, _path + name + ".") : throw Wrong(name, "an object", value)
             : null;
 
     /// <summary>Whether the field is present with a value other than <c>null</c>, an empty array or an empty object.</summary>
@@ -77,11 +116,11 @@ public sealed class ConfigJson
     private bool TryGet(string name, out JsonElement value) =>
         _root.TryGetProperty(name, out value) && value.ValueKind != JsonValueKind.Null;
 
-    private static int ReadInt(string name, JsonElement value) =>
+    private int ReadInt(string name, JsonElement value) =>
         value.ValueKind == JsonValueKind.Number && value.TryGetInt32(out int result) ? result : throw Wrong(name, "an integer", value);
 
-    private static FormatException Missing(string name) => new($"config.json lacks the required field '{name}'.");
+    private FormatException Missing(string name) => new($"config.json lacks the required field '{FieldPath(name)}'.");
 
-    private static FormatException Wrong(string name, string expected, JsonElement value) =>
-        new(string.Create(CultureInfo.InvariantCulture, $"config.json field '{name}' must be {expected}, not {value.GetRawText()}."));
+    private FormatException Wrong(string name, string expected, JsonElement value) =>
+        new(string.Create(CultureInfo.InvariantCulture, $"config.json field '{FieldPath(name)}' must be {expected}, not {value.GetRawText()}."));
 }

@@ -24,9 +24,11 @@ public static class CausalAttention
     /// <summary>
     /// softmax(q kᵀ / sqrt(head_dim) + causal mask) v. <paramref name="query"/> is [batch, heads, length, head_dim];
     /// <paramref name="key"/> and <paramref name="value"/> have [batch, kv_heads, length, head_dim], and each key/value
-    /// head serves heads / kv_heads consecutive query heads (Hugging Face's <c>repeat_kv</c>).
+    /// head serves heads / kv_heads consecutive query heads (Hugging Face's <c>repeat_kv</c>). With a
+    /// <paramref name="slidingWindow"/> W, position i sees positions j with i - W &lt; j &lt;= i (itself and the W - 1
+    /// before it), as transformers' sliding-window mask does.
     /// </summary>
-    public static torch.Tensor Attend(torch.Tensor query, torch.Tensor key, torch.Tensor value)
+    public static torch.Tensor Attend(torch.Tensor query, torch.Tensor key, torch.Tensor value, int? slidingWindow = null)
     {
         ArgumentNullException.ThrowIfNull(query);
         ArgumentNullException.ThrowIfNull(key);
@@ -39,7 +41,21 @@ public static class CausalAttention
         long groups = heads / kvHeads;
         var k = groups == 1 ? key : key.repeat_interleave(groups, dim: 1);
         var v = groups == 1 ? value : value.repeat_interleave(groups, dim: 1);
-        var output = torch.nn.functional.scaled_dot_product_attention(query, k, v, is_casual: true);
+        long length = query.shape[2];
+        var output = slidingWindow is { } window && window < length
+            ? torch.nn.functional.scaled_dot_product_attention(query, k, v, attn_mask: WindowMask(length, window, query.device))
+            : torch.nn.functional.scaled_dot_product_attention(query, k, v, is_casual: true);
         return output.MoveToOuterDisposeScope();
+    }
+
+    /// <summary>[length, length] booleans, true where query i may attend key j: j &lt;= i and i - j &lt; window.</summary>
+    public static torch.Tensor WindowMask(long length, int window, torch.Device device)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(window);
+        using var scope = torch.NewDisposeScope();
+        var queries = torch.arange(length, dtype: torch.ScalarType.Int64, device: device).unsqueeze(1);
+        var keys = torch.arange(length, dtype: torch.ScalarType.Int64, device: device).unsqueeze(0);
+        var distance = queries - keys;
+        return distance.ge(0).logical_and(distance.lt(window)).MoveToOuterDisposeScope();
     }
 }

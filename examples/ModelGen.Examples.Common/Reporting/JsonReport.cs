@@ -24,6 +24,9 @@ public static class JsonReport
             json.WriteNumber("threads", result.Threads);
             json.WriteNumber("param_bytes", result.Load.ParameterBytes);
             json.WriteNumber("mapped_bytes", result.Load.MappedBytes);
+            json.WriteString("placement", result.Load.Placement.ToString());
+            json.WriteNumber("received_bytes", result.Load.ReceivedBytes);
+            json.WriteNumber("model_bytes", result.Load.ModelBytes);
             json.WriteNumber("rss_before_load_bytes", result.Load.RssBeforeLoadBytes);
             json.WriteNumber("peak_rss_bytes", result.Load.PeakRssBytes);
             json.WriteNumber("wall_seconds", result.WallSeconds);

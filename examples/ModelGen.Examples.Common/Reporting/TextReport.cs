@@ -15,10 +15,15 @@ public static class TextReport
         string forward = result.Logits is { } logits
             ? F($"; forward {result.ForwardSeconds:F2} s, logits sum {logits.Sum:R}, sha256 {logits.Sha256[..16]}")
             : "; forward skipped";
-        return F($"[rank {load.Rank}/{load.Ranks}] {load.ParameterBytes / MiB:F1} MiB in {result.WallSeconds:F2} s ") +
+        return F($"[rank {load.Rank}/{load.Ranks}] {load.ParameterBytes / MiB:F1} MiB ({load.ReceivedBytes / MiB:F1} MiB received) in {result.WallSeconds:F2} s ") +
                F($"({load.BytesPerSecond / MiB:F0} MiB/s); peak RSS {load.PeakRssBytes / MiB:F1} MiB (before load {load.RssBeforeLoadBytes / MiB:F1} MiB)") +
                forward;
     }
+
+    private static string Placement(ModelGen.Loading.LoadReport load) =>
+        load.Placement == ModelGen.Sharding.TensorPlacement.FullyShard
+            ? F($"fully sharded: each rank holds about 1/{load.Ranks} of {load.ModelBytes / MiB:F1} MiB")
+            : "replicated";
 
     /// <summary>The job summary, from rank 0's result.</summary>
     public static string Summary(RunResult result)
@@ -27,7 +32,7 @@ public static class TextReport
         var load = result.Load;
         var lines = new List<string>
         {
-            F($"ModelGen load ({result.Scenario}): {load.Ranks} rank(s) ({load.Backend}, transport {load.Transport}), {result.Threads} thread(s) per rank"),
+            F($"ModelGen load ({result.Scenario}): {load.Ranks} rank(s) ({load.Backend}, transport {load.Transport}, {Placement(load)}), {result.Threads} thread(s) per rank"),
             F($"  checkpoint  {result.CheckpointPath}{(result.CheckpointWritten ? " (written by this run)" : "")}"),
             F($"  model       {result.ModelSummary}, {result.DType}"),
             F($"  keys        loaded {load.LoadedKeys.Count}, initialized {load.InitializedKeys.Count}, ignored {load.IgnoredKeys.Count}, ") +

@@ -7,7 +7,8 @@ namespace ModelGen.Examples.Running;
 
 /// <summary>
 /// Makes sure the checkpoint exists and gives every rank its <c>config.json</c>: rank 0 alone looks at the folder,
-/// writes a random checkpoint when it is empty, and broadcasts the config text; every error reaches every rank.
+/// writes a random checkpoint when it holds none and writing one was asked for (<c>--create-random</c>, or the
+/// recipe's demo folder), and broadcasts the config text; every error reaches every rank.
 /// </summary>
 public static class CheckpointPreparation
 {
@@ -29,7 +30,8 @@ public static class CheckpointPreparation
             try
             {
                 var folder = new CheckpointFolder(settings.CheckpointFolder);
-                if (folder.IsAbsent)
+                bool demoFolder = folder.Path == new CheckpointFolder(recipe.DefaultCheckpointFolder).Path;
+                if (WritesRandom(folder, folder.Inspect(), settings.CreateRandom || demoFolder))
                 {
                     WriteRandom(folder, recipe, settings, log);
                     written = true;
@@ -47,6 +49,30 @@ public static class CheckpointPreparation
         group.ThrowIfAnyRankFailed(failure);
         string config = Encoding.UTF8.GetString(group.BroadcastMessage(payload));
         return new Prepared(config, group.AllReduceMax(written ? 1 : 0) == 1);
+    }
+
+    /// <summary>
+    /// Whether a random checkpoint is to be written into <paramref name="folder"/>: only when it holds no checkpoint
+    /// files and <paramref name="writingAllowed"/>. A folder that is missing or holds other files only, without
+    /// permission to write, is an error: a mistyped path must not turn into a freshly written random model.
+    /// </summary>
+    /// <exception cref="DirectoryNotFoundException">The folder is missing and writing is not allowed.</exception>
+    /// <exception cref="FileNotFoundException">The folder holds no checkpoint files and writing is not allowed.</exception>
+    public static bool WritesRandom(CheckpointFolder folder, CheckpointFolderState state, bool writingAllowed)
+    {
+        ArgumentNullException.ThrowIfNull(folder);
+        const string Expected = $"({CheckpointFolder.ConfigFileName} with {CheckpointFolder.SingleFileName} or {CheckpointFolder.IndexFileName})";
+        return state switch
+        {
+            CheckpointFolderState.HasCheckpointFiles => false,
+            _ when writingAllowed => true,
+            CheckpointFolderState.Missing => throw new DirectoryNotFoundException(
+                $"The checkpoint folder {folder.Path} does not exist. Pass the folder of a Hugging Face checkpoint {Expected}, " +
+                "or add --create-random to write a random checkpoint there."),
+            _ => throw new FileNotFoundException(
+                $"The checkpoint folder {folder.Path} holds no checkpoint {Expected}. Pass the folder of a Hugging Face checkpoint, " +
+                "or add --create-random to write a random checkpoint there.", folder.ConfigPath),
+        };
     }
 
     private static void WriteRandom(CheckpointFolder folder, ExampleRecipe recipe, ExampleSettings settings, TextWriter log)

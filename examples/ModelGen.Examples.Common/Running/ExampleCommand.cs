@@ -15,8 +15,12 @@ public static class ExampleCommand
         var checkpoint = new Option<string>("--checkpoint")
         {
             Description = "Hugging Face checkpoint folder (config.json + model.safetensors or model.safetensors.index.json). " +
-                          "When the folder holds neither, rank 0 writes a random checkpoint there first.",
+                          $"The default, {recipe.DefaultCheckpointFolder}, is the demo folder: when it holds no checkpoint, rank 0 writes a random one there first.",
             DefaultValueFactory = _ => recipe.DefaultCheckpointFolder,
+        };
+        var createRandom = new Option<bool>("--create-random")
+        {
+            Description = "When the --checkpoint folder is missing or holds no checkpoint, write a random one there first (instead of failing).",
         };
         var sizeMib = Positive(new Option<int>("--size-mib")
         {
@@ -37,15 +41,20 @@ public static class ExampleCommand
             DefaultValueFactory = _ => LoadTransport.Auto,
         };
         var noMap = new Option<bool>("--no-map") { Description = "Give rank 0 its own copy of the checkpoint instead of mapping the file's pages." };
+        var shard = new Option<bool>("--shard")
+        {
+            Description = "Fully sharded placement: every rank holds and receives only its torch.chunk rows of each tensor; the forward pass gathers one unit (decoder layer) at a time.",
+        };
         var json = new Option<bool>("--json") { Description = "Print one JSON object per rank on standard output; progress goes to standard error." };
 
-        var root = new RootCommand(recipe.Description) { checkpoint, sizeMib, checkpointDType, tied, shardMib, seed, dtype, threads, noForward, transport, noMap, json };
+        var root = new RootCommand(recipe.Description) { checkpoint, createRandom, sizeMib, checkpointDType, tied, shardMib, seed, dtype, threads, noForward, transport, noMap, shard, json };
         root.SetAction(parse =>
         {
             string? loadDType = parse.GetValue(dtype);
             var settings = new ExampleSettings
             {
                 CheckpointFolder = parse.GetValue(checkpoint)!,
+                CreateRandom = parse.GetValue(createRandom),
                 SizeMib = parse.GetValue(sizeMib),
                 CheckpointDType = CheckpointDTypes.Parse(parse.GetValue(checkpointDType)!),
                 TiedEmbeddings = parse.GetValue(tied),
@@ -56,6 +65,7 @@ public static class ExampleCommand
                 NoForward = parse.GetValue(noForward),
                 Transport = parse.GetValue(transport),
                 MapCheckpoint = !parse.GetValue(noMap),
+                Shard = parse.GetValue(shard),
                 Json = parse.GetValue(json),
             };
             return ExampleRunner.Run(recipe, settings);

@@ -5,6 +5,7 @@ using ModelGen.Examples.Checkpoints;
 using ModelGen.Examples.Reporting;
 using ModelGen.Loading;
 using ModelGen.Native;
+using ModelGen.Sharding;
 using TorchSharp;
 
 namespace ModelGen.Examples.Running;
@@ -35,7 +36,7 @@ public static class ExampleRunner
             Print(group, settings, result);
             return result.LogitsAgreeAcrossRanks == false ? LogitsDisagree : 0;
         }
-        catch (Exception e) when (e is DistributedLoadException or CheckpointMismatchException or LoadIncompleteException or FormatException)
+        catch (Exception e) when (e is DistributedLoadException or SafeTensors.SafeTensorsException or CheckpointMismatchException or LoadIncompleteException or FormatException)
         {
             // The same error on every rank (agreed, or from the same config text): rank 0 says it once.
             if (group.Rank == 0) log.WriteLine($"error: {e.Message}");
@@ -61,6 +62,7 @@ public static class ExampleRunner
             ProcessGroup = group,
             Transport = settings.Transport,
             MapCheckpoint = settings.MapCheckpoint,
+            Placement = settings.Shard ? TensorPlacement.FullyShard : TensorPlacement.Replicated,
             Progress = isRoot ? new RankZeroProgress(log) : null,
         });
 

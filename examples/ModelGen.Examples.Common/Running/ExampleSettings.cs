@@ -6,8 +6,14 @@ namespace ModelGen.Examples.Running;
 /// <summary>The parsed command line of an example.</summary>
 public sealed record ExampleSettings
 {
-    /// <summary>The checkpoint folder (written first when absent).</summary>
+    /// <summary>The checkpoint folder.</summary>
     public required string CheckpointFolder { get; init; }
+
+    /// <summary>
+    /// Whether a random checkpoint may be written into <see cref="CheckpointFolder"/> when it holds none (always
+    /// allowed for the recipe's demo folder).
+    /// </summary>
+    public bool CreateRandom { get; init; }
 
     /// <summary>Size of a random checkpoint to write, in MiB.</summary>
     public required int SizeMib { get; init; }
@@ -38,6 +44,9 @@ public sealed record ExampleSettings
 
     /// <summary>Whether rank 0 maps the checkpoint's pages instead of reading a copy.</summary>
     public bool MapCheckpoint { get; init; } = true;
+
+    /// <summary>Whether every rank holds only its dim-0 rows of each tensor (fully sharded placement) instead of the whole model.</summary>
+    public bool Shard { get; init; }
 
     /// <summary>Whether to print one JSON line per rank instead of text.</summary>
     public bool Json { get; init; }

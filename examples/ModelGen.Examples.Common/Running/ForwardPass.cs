@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Text;
 using ModelGen.Distributed;
 using ModelGen.Examples.Reporting;
+using ModelGen.Sharding;
 using TorchSharp;
 
 namespace ModelGen.Examples.Running;
@@ -29,11 +30,13 @@ public static class ForwardPass
         ArgumentNullException.ThrowIfNull(model);
         var clock = Stopwatch.StartNew();
         LogitsChecksum checksum;
+        // Sharded, each unit (a decoder layer) is gathered from every rank while it runs; call() runs the hooks.
+        using ShardedForward? gathering = ModelSharding.Of(model.Sharded) is null ? null : ShardedForward.Attach(model.Sharded);
         using (torch.no_grad())
         using (var scope = torch.NewDisposeScope())
         {
             model.Module.eval();
-            var logits = model.Module.forward(Prompt(model.VocabSize));
+            var logits = model.Module.call(Prompt(model.VocabSize));
             checksum = LogitsChecksum.Of(logits);
         }
         double seconds = clock.Elapsed.TotalSeconds;

@@ -1,9 +1,11 @@
+using ModelGen.Examples.Modeling;
+
 namespace ModelGen.Examples.Llama.Model;
 
 /// <summary>The fields of a Hugging Face Llama-family <c>config.json</c> that shape the model.</summary>
 public sealed record LlamaConfig
 {
-    /// <summary><c>model_type</c>: <c>llama</c>, <c>mistral</c>, <c>qwen2</c>, ...</summary>
+    /// <summary><c>model_type</c>: <c>llama</c>, <c>mistral</c> or <c>qwen2</c>.</summary>
     public string ModelType { get; init; } = "llama";
 
     /// <summary><c>vocab_size</c>.</summary>
@@ -30,22 +32,34 @@ public sealed record LlamaConfig
     /// <summary><c>rms_norm_eps</c>.</summary>
     public double RmsNormEps { get; init; } = 1e-6;
 
-    /// <summary><c>rope_theta</c>.</summary>
+    /// <summary><c>rope_theta</c> (top level or in <c>rope_parameters</c>).</summary>
     public double RopeTheta { get; init; } = 10000.0;
 
-    /// <summary><c>rope_scaling</c>, when present.</summary>
+    /// <summary>The rotary scaling (<c>rope_scaling</c> or <c>rope_parameters</c>), or <see langword="null"/> for none.</summary>
     public RopeScaling? RopeScaling { get; init; }
+
+    /// <summary><c>hidden_act</c> of the MLP.</summary>
+    public HiddenActivation HiddenAct { get; init; } = HiddenActivation.SiLU;
+
+    /// <summary>The sliding-window size of the layers that use one, or <see langword="null"/> when none does.</summary>
+    public int? SlidingWindow { get; init; }
+
+    /// <summary>Which layers attend through <see cref="SlidingWindow"/> (by index; missing entries are full attention).</summary>
+    public IReadOnlyList<bool> SlidingLayers { get; init; } = [];
+
+    /// <summary>The window of layer <paramref name="layer"/>, or <see langword="null"/> for full causal attention.</summary>
+    public int? WindowOf(int layer) => layer < SlidingLayers.Count && SlidingLayers[layer] ? SlidingWindow : null;
 
     /// <summary><c>tie_word_embeddings</c>: the LM head shares the token embedding.</summary>
     public bool TieWordEmbeddings { get; init; }
 
-    /// <summary><c>attention_bias</c>: q/k/v/o projections have biases (Qwen2: q/k/v only).</summary>
+    /// <summary>Whether the q/k/v projections have biases (Llama: <c>attention_bias</c>; Qwen2: always; Mistral: never).</summary>
     public bool AttentionBias { get; init; }
 
-    /// <summary>Whether the output projection has a bias (Llama's <c>attention_bias</c> covers it; Qwen2's does not).</summary>
+    /// <summary>Whether the output projection has a bias (Llama: <c>attention_bias</c>; Qwen2 and Mistral: never).</summary>
     public bool OutputProjectionBias { get; init; }
 
-    /// <summary><c>mlp_bias</c>.</summary>
+    /// <summary>Whether the MLP projections have biases (Llama: <c>mlp_bias</c>; Qwen2 and Mistral: never).</summary>
     public bool MlpBias { get; init; }
 
     /// <summary><c>torch_dtype</c> (or <c>dtype</c>) as written in the config.</summary>
@@ -68,6 +82,8 @@ public sealed record LlamaConfig
             throw new FormatException($"num_attention_heads ({NumAttentionHeads}) must be a multiple of num_key_value_heads ({NumKeyValueHeads}).");
         if (HeadDim % 2 != 0)
             throw new FormatException($"head_dim ({HeadDim}) must be even for rotary embeddings.");
+        if (SlidingWindow is <= 0)
+            throw new FormatException($"config.json field 'sliding_window' must be positive, not {SlidingWindow}.");
     }
 
     /// <summary>Parameters (elements) of the weights, counting a tied head once.</summary>
@@ -78,6 +94,9 @@ public sealed record LlamaConfig
             long embedding = (long)VocabSize * HiddenSize;
             long q = (long)HiddenSize * NumAttentionHeads * HeadDim, kv = (long)HiddenSize * NumKeyValueHeads * HeadDim;
             long layer = 2 * q + 2 * kv + 3L * HiddenSize * IntermediateSize + 2L * HiddenSize;
+            if (AttentionBias) layer += (long)(NumAttentionHeads + 2 * NumKeyValueHeads) * HeadDim;
+            if (OutputProjectionBias) layer += HiddenSize;
+            if (MlpBias) layer += 2L * IntermediateSize + HiddenSize;
             return embedding * (TieWordEmbeddings ? 1 : 2) + NumHiddenLayers * layer + HiddenSize;
         }
     }

@@ -12,12 +12,12 @@ public sealed partial class LlamaDecoderLayer : nn.Module<Tensor, Tensor, Tensor
     private readonly RMSNorm input_layernorm;
     private readonly RMSNorm post_attention_layernorm;
 
-    /// <summary>Creates the block in <paramref name="dtype"/> on the default device.</summary>
-    public LlamaDecoderLayer(LlamaConfig config, ScalarType dtype) : base(nameof(LlamaDecoderLayer))
+    /// <summary>Creates block <paramref name="layer"/> in <paramref name="dtype"/> on the default device.</summary>
+    public LlamaDecoderLayer(LlamaConfig config, int layer, ScalarType dtype) : base(nameof(LlamaDecoderLayer))
     {
         ArgumentNullException.ThrowIfNull(config);
-        self_attn = new LlamaAttention(config, dtype);
-        mlp = new LlamaMlp(config.HiddenSize, config.IntermediateSize, config.MlpBias, dtype);
+        self_attn = new LlamaAttention(config, layer, dtype);
+        mlp = new LlamaMlp(config.HiddenSize, config.IntermediateSize, config.MlpBias, config.HiddenAct, dtype);
         input_layernorm = new RMSNorm(config.HiddenSize, eps: config.RmsNormEps, dtype: dtype);
         post_attention_layernorm = new RMSNorm(config.HiddenSize, eps: config.RmsNormEps, dtype: dtype);
         RegisterComponents();
@@ -27,7 +27,7 @@ public sealed partial class LlamaDecoderLayer : nn.Module<Tensor, Tensor, Tensor
     public override Tensor forward(Tensor x, Tensor cos, Tensor sin)
     {
         using var scope = torch.NewDisposeScope();
-        var h = x + self_attn.forward(input_layernorm.forward(x), cos, sin);
-        return (h + mlp.forward(post_attention_layernorm.forward(h))).MoveToOuterDisposeScope();
+        var h = x + self_attn.call(input_layernorm.call(x), cos, sin);
+        return (h + mlp.call(post_attention_layernorm.call(h))).MoveToOuterDisposeScope();
     }
 }

@@ -18,7 +18,7 @@ public sealed partial class LlamaModel : nn.Module<Tensor, Tensor>
     {
         ArgumentNullException.ThrowIfNull(config);
         embed_tokens = new ModelGen.Layers.Embedding(config.VocabSize, config.HiddenSize, dtype: dtype);
-        layers = new ModuleList<LlamaDecoderLayer>(Enumerable.Range(0, config.NumHiddenLayers).Select(_ => new LlamaDecoderLayer(config, dtype)).ToArray());
+        layers = new ModuleList<LlamaDecoderLayer>(Enumerable.Range(0, config.NumHiddenLayers).Select(i => new LlamaDecoderLayer(config, i, dtype)).ToArray());
         norm = new RMSNorm(config.HiddenSize, eps: config.RmsNormEps, dtype: dtype);
         rotary_emb = new LlamaRotaryEmbedding(config);
         RegisterComponents();
@@ -29,10 +29,10 @@ public sealed partial class LlamaModel : nn.Module<Tensor, Tensor>
     {
         ArgumentNullException.ThrowIfNull(inputIds);
         using var scope = torch.NewDisposeScope();
-        Tensor hidden = embed_tokens.forward(inputIds);
+        Tensor hidden = embed_tokens.call(inputIds);
         var (cos, sin) = rotary_emb.CosSin(inputIds.shape[1], hidden.dtype);
         foreach (LlamaDecoderLayer layer in layers)
-            hidden = layer.forward(hidden, cos, sin);
-        return norm.forward(hidden).MoveToOuterDisposeScope();
+            hidden = layer.call(hidden, cos, sin);
+        return norm.call(hidden).MoveToOuterDisposeScope();
     }
 }

@@ -30,7 +30,7 @@ public sealed partial class TiedLlamaForCausalLM : nn.Module<Tensor, Tensor>
     /// <summary>Logits [batch, length, vocab] of token ids [batch, length].</summary>
     public override Tensor forward(Tensor inputIds)
     {
-        using var hidden = model.forward(inputIds);
-        return lm_head.forward(hidden);
+        using var hidden = model.call(inputIds);
+        return lm_head.call(hidden);
     }
 }

@@ -1,3 +1,5 @@
+using ModelGen.Examples.Modeling;
+
 namespace ModelGen.Examples.Moe.Model;
 
 /// <summary>The fields of a Hugging Face Qwen3-MoE <c>config.json</c> that shape the model.</summary>
@@ -36,8 +38,17 @@ public sealed record Qwen3MoeConfig
     /// <summary><c>rms_norm_eps</c>.</summary>
     public double RmsNormEps { get; init; } = 1e-6;
 
-    /// <summary><c>rope_theta</c>.</summary>
+    /// <summary><c>rope_theta</c> (top level or in <c>rope_parameters</c>).</summary>
     public double RopeTheta { get; init; } = 1_000_000.0;
+
+    /// <summary>The rotary scaling (<c>rope_scaling</c> or <c>rope_parameters</c>), or <see langword="null"/> for none.</summary>
+    public RopeScaling? RopeScaling { get; init; }
+
+    /// <summary><c>hidden_act</c> of the experts.</summary>
+    public HiddenActivation HiddenAct { get; init; } = HiddenActivation.SiLU;
+
+    /// <summary>The sliding window of every layer (<c>sliding_window</c> when <c>use_sliding_window</c>), or <see langword="null"/>.</summary>
+    public int? SlidingWindow { get; init; }
 
     /// <summary><c>tie_word_embeddings</c>.</summary>
     public bool TieWordEmbeddings { get; init; }
@@ -62,6 +73,8 @@ public sealed record Qwen3MoeConfig
             throw new FormatException($"num_attention_heads ({NumAttentionHeads}) must be a multiple of num_key_value_heads ({NumKeyValueHeads}).");
         if (HeadDim % 2 != 0)
             throw new FormatException($"head_dim ({HeadDim}) must be even for rotary embeddings.");
+        if (SlidingWindow is <= 0)
+            throw new FormatException($"config.json field 'sliding_window' must be positive, not {SlidingWindow}.");
         if (NumExpertsPerToken > NumExperts)
             throw new FormatException($"num_experts_per_tok ({NumExpertsPerToken}) exceeds num_experts ({NumExperts}).");
     }

@@ -27,7 +27,7 @@ public sealed partial class Qwen3MoeDecoderLayer : nn.Module<Tensor, Tensor, Ten
     public override Tensor forward(Tensor x, Tensor cos, Tensor sin)
     {
         using var scope = torch.NewDisposeScope();
-        var h = x + self_attn.forward(input_layernorm.forward(x), cos, sin);
-        return (h + mlp.forward(post_attention_layernorm.forward(h))).MoveToOuterDisposeScope();
+        var h = x + self_attn.call(input_layernorm.call(x), cos, sin);
+        return (h + mlp.call(post_attention_layernorm.call(h))).MoveToOuterDisposeScope();
     }
 }

@@ -29,10 +29,10 @@ public sealed partial class Qwen3MoeModel : nn.Module<Tensor, Tensor>
     {
         ArgumentNullException.ThrowIfNull(inputIds);
         using var scope = torch.NewDisposeScope();
-        Tensor hidden = embed_tokens.forward(inputIds);
+        Tensor hidden = embed_tokens.call(inputIds);
         var (cos, sin) = rotary_emb.CosSin(inputIds.shape[1], hidden.dtype);
         foreach (Qwen3MoeDecoderLayer layer in layers)
-            hidden = layer.forward(hidden, cos, sin);
-        return norm.forward(hidden).MoveToOuterDisposeScope();
+            hidden = layer.call(hidden, cos, sin);
+        return norm.call(hidden).MoveToOuterDisposeScope();
     }
 }

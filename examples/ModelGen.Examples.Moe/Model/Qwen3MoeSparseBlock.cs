@@ -23,7 +23,7 @@ public sealed partial class Qwen3MoeSparseBlock : nn.Module<Tensor, Tensor>
         _normTopK = config.NormTopKProb;
         gate = nn.Linear(config.HiddenSize, config.NumExperts, hasBias: false, dtype: dtype);
         experts = new ModuleList<Qwen3MoeExpert>(Enumerable.Range(0, config.NumExperts)
-            .Select(_ => new Qwen3MoeExpert(config.HiddenSize, config.MoeIntermediateSize, dtype)).ToArray());
+            .Select(_ => new Qwen3MoeExpert(config.HiddenSize, config.MoeIntermediateSize, config.HiddenAct, dtype)).ToArray());
         RegisterComponents();
     }
 
@@ -34,7 +34,7 @@ public sealed partial class Qwen3MoeSparseBlock : nn.Module<Tensor, Tensor>
         long[] shape = x.shape;
         var tokens = x.reshape(-1, shape[^1]);
         // Routing in float32, as the reference does, then back to the activations' dtype.
-        var probabilities = nn.functional.softmax(gate.forward(tokens), dim: -1, dtype: ScalarType.Float32);
+        var probabilities = nn.functional.softmax(gate.call(tokens), dim: -1, dtype: ScalarType.Float32);
         var (weights, chosen) = probabilities.topk(_topK, dim: -1);
         if (_normTopK) weights = weights / weights.sum(-1, keepdim: true);
         weights = weights.to_type(x.dtype);
@@ -47,7 +47,7 @@ public sealed partial class Qwen3MoeSparseBlock : nn.Module<Tensor, Tensor>
             var rows = picks.any(-1).nonzero().squeeze(-1);
             if (rows.numel() == 0) continue;
             var expertWeight = (weights * picks.to_type(weights.dtype)).sum(-1).index_select(0, rows).unsqueeze(-1);
-            var contribution = experts[e].forward(tokens.index_select(0, rows)) * expertWeight;
+            var contribution = experts[e].call(tokens.index_select(0, rows)) * expertWeight;
             output.index_add_(0, rows, contribution, 1);
         }
         return output.reshape(shape).MoveToOuterDisposeScope();

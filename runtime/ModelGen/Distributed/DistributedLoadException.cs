@@ -1,9 +1,16 @@
+using ModelGen.SafeTensors;
+
 namespace ModelGen.Distributed;
 
 /// <summary>
 /// At least one rank of the job failed. Every rank receives the same exception (same failing rank, same message),
 /// so every rank can stop the same way instead of waiting for a rank that will not come.
 /// </summary>
+/// <remarks>
+/// When the failure was a checkpoint error (a <see cref="SafeTensorsException"/>, possibly wrapped),
+/// <see cref="CheckpointFailure"/> holds it rebuilt on every rank, and the loader throws that instead of this
+/// exception: see <see cref="ProcessGroupExtensions.ThrowIfAnyRankFailed"/>.
+/// </remarks>
 public sealed class DistributedLoadException : Exception
 {
     /// <summary>Creates the exception agreed on by the ranks.</summary>
@@ -27,4 +34,12 @@ public sealed class DistributedLoadException : Exception
 
     /// <summary>The failing rank's description of its failure (exception type and message).</summary>
     public string RankMessage { get; }
+
+    /// <summary>
+    /// The checkpoint error behind the failure, when the failing rank's failure was or wrapped a
+    /// <see cref="SafeTensorsException"/>: the same exception type, <see cref="SafeTensorsException.Rule"/>, file,
+    /// key and detail on every rank, with this exception as its <see cref="Exception.InnerException"/> (which names
+    /// the failing rank, and on that rank holds the original). <see langword="null"/> for any other failure.
+    /// </summary>
+    public SafeTensorsException? CheckpointFailure { get; internal set; }
 }

@@ -9,6 +9,7 @@ namespace ModelGen.Distributed;
 /// Use <see cref="AgreeOnError"/> before any collective that a failure on one rank could make a rank skip.
 /// Issue a group's collectives from one thread at a time (any thread, for example a background thread that
 /// broadcasts while another reads): concurrent collectives on one group have no order the ranks could agree on.
+/// No collective waits for ever: see <see cref="Timeout"/>.
 /// </summary>
 public interface IProcessGroup : IDisposable
 {
@@ -26,6 +27,15 @@ public interface IProcessGroup : IDisposable
 
     /// <summary>The number of the job's processes on this machine.</summary>
     int LocalSize { get; }
+
+    /// <summary>
+    /// How long one collective may wait for the other ranks, from the moment this rank calls it;
+    /// <see cref="ProcessGroupTimeout.Default"/> (10 minutes) unless set; <see cref="System.Threading.Timeout.InfiniteTimeSpan"/>
+    /// waits for ever. When it passes, every live rank throws <see cref="DistributedTimeoutException"/> naming the
+    /// ranks that did not respond, and the group cannot be used any more. Set it alike on every rank.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">Set to zero or a negative value other than infinite.</exception>
+    TimeSpan Timeout { get; set; }
 
     /// <summary>
     /// Copies the bytes of <paramref name="tensor"/> on <paramref name="root"/> into <paramref name="tensor"/> on every

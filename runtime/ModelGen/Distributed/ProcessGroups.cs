@@ -13,8 +13,8 @@ public static class ProcessGroups
     /// (<c>OMPI_COMM_WORLD_SIZE</c> is set), otherwise this process alone, which loads no MPI library. Every call
     /// returns the same open group (the loader uses it too when <c>LoadOptions.ProcessGroup</c> is not set), so the
     /// group outlives any load and can be asked for again anywhere. An MPI group is finalized once: when the process
-    /// exits, or earlier when the program disposes it; after that, MPI cannot be started again in the process and
-    /// this method throws.
+    /// exits with code 0 (with another code, mpirun ends the job), or earlier when the program disposes it; after
+    /// that, MPI cannot be started again in the process and this method throws.
     /// </summary>
     /// <exception cref="NotSupportedException">A torchrun-style launcher asked for several processes (see <see cref="RankInfo"/>): they cannot be connected without MPI.</exception>
     /// <exception cref="DllNotFoundException">Running under mpirun but Open MPI's library is missing; the message says what to install.</exception>

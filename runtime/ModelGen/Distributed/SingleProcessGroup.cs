@@ -12,6 +12,7 @@ namespace ModelGen.Distributed;
 public sealed class SingleProcessGroup : IProcessGroup
 {
     private bool _disposed;
+    private TimeSpan _timeout = ProcessGroupTimeout.Default;
 
     /// <inheritdoc />
     public string Backend => "single";
@@ -30,6 +31,18 @@ public sealed class SingleProcessGroup : IProcessGroup
 
     /// <inheritdoc />
     public int LocalSize => 1;
+
+    /// <inheritdoc />
+    /// <remarks>Kept for callers that set it alike on every group; one process never waits for another.</remarks>
+    public TimeSpan Timeout
+    {
+        get => _timeout;
+        set
+        {
+            ProcessGroupTimeout.Check(value);
+            _timeout = value;
+        }
+    }
 
     /// <inheritdoc />
     public void Broadcast(torch.Tensor tensor, int root = 0)

@@ -42,7 +42,9 @@ public sealed class LoadOptions
     /// of holding a copy: no fresh memory and no copy on rank 0, and the page cache is the storage. On by default;
     /// applies to tensors loaded to the CPU in the file's own element type at an aligned offset (the others are read).
     /// While the model lives, do not cut short or rewrite the checkpoint file in place (replacing it by renaming a
-    /// new file over it is safe); turn this off if something might.
+    /// new file over it is safe); turn this off if something might. A change during the load itself is caught either
+    /// way (the load throws <see cref="SafeTensors.SafeTensorsFormatException"/>); one after the load returns reaches
+    /// only a mapped model.
     /// </summary>
     public bool MapCheckpoint { get; init; } = true;
 
@@ -59,6 +61,14 @@ public sealed class LoadOptions
     /// buffers are always replicated.
     /// </summary>
     public IReadOnlyList<string> ReplicatedKeys { get; init; } = [];
+
+    /// <summary>
+    /// How long any one collective of the load may wait for the other ranks (<see cref="IProcessGroup.Timeout"/>),
+    /// applied to the group for the duration of the load and restored afterwards. <see langword="null"/> (the
+    /// default) keeps the group's own, 10 minutes unless changed (<see cref="ProcessGroupTimeout.Default"/>). When it
+    /// passes, every live rank throws <see cref="DistributedTimeoutException"/> naming the ranks that did not respond.
+    /// </summary>
+    public TimeSpan? Timeout { get; init; }
 
     /// <summary>Receives progress after every tensor. Reported on every rank.</summary>
     public IProgress<LoadProgress>? Progress { get; init; }

@@ -45,6 +45,12 @@ public sealed record LoadReport
     public long MappedBytes { get; init; }
 
     /// <summary>
+    /// Bytes of every loaded and initialized tensor of the model, whole: <see cref="ParameterBytes"/> when replicated,
+    /// about N times it when fully sharded over N ranks.
+    /// </summary>
+    public long ModelBytes { get; init; }
+
+    /// <summary>
     /// Bytes of tensor data this rank received from rank 0 (0 on rank 0 and in one process). Replicated, every other
     /// rank receives the whole model; fully sharded, only its own rows: about 1/N of the model.
     /// </summary>

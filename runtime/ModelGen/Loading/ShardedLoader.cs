@@ -27,8 +27,13 @@ public static class ShardedLoader
     /// <param name="options">Process group, device, dtype, progress; defaults when <see langword="null"/>.</param>
     /// <returns>What this rank loaded, initialized and ignored, with time and memory.</returns>
     /// <exception cref="CheckpointMismatchException">The checkpoint and the model disagree (thrown on every rank, nothing loaded).</exception>
-    /// <exception cref="DistributedLoadException">A rank failed (for example rank 0 could not read a shard); thrown on every rank.</exception>
+    /// <exception cref="SafeTensorsException">
+    /// The checkpoint is broken, unreadable, or changed during the load (rank 0 found it): the same type, rule, file
+    /// and key on every rank, whatever the number of ranks; its inner exception is the agreed <see cref="DistributedLoadException"/>.
+    /// </exception>
+    /// <exception cref="DistributedLoadException">A rank failed otherwise (for example it could not allocate a tensor); thrown on every rank.</exception>
     /// <exception cref="LoadIncompleteException">Tensors were left on the meta device.</exception>
+    /// <exception cref="DistributedTimeoutException">A collective waited longer than <see cref="LoadOptions.Timeout"/> (a rank stopped responding); thrown on every live rank, naming the ranks that did not respond.</exception>
     /// <remarks>
     /// When <see cref="LoadOptions.ProcessGroup"/> is <see langword="null"/>, the load runs in the process-wide group
     /// of <see cref="ProcessGroups.FromEnvironment"/>, which stays open afterwards (for training, further loads or
@@ -42,7 +47,8 @@ public static class ShardedLoader
         NativeEnvironment.EnableHugePagesByDefault();
 
         IProcessGroup group = options.ProcessGroup ?? ProcessGroups.FromEnvironment();
-        return new LoadRun(model, checkpointPath, options, group).Execute();
+        using (ProcessGroupTimeout.Apply(group, options.Timeout))
+            return new LoadRun(model, checkpointPath, options, group).Execute();
     }
 
     /// <summary>Builds <typeparamref name="T"/> on the meta device, then loads the checkpoint into it.</summary>
@@ -98,6 +104,9 @@ public static class ShardedLoader
                     group.RunAndAgree(() => model.ComputeBuffers(options.Device));
                 }
 
+                // A file cut or rewritten while rank 0 read or mapped it: the same typed error on every rank.
+                group.RunAndAgree(() => checkpoint?.ThrowIfChanged());
+
                 ModelSharding? sharding = null;
                 if (options.Placement == TensorPlacement.FullyShard)
                 {
@@ -115,6 +124,7 @@ public static class ShardedLoader
                     Placement = options.Placement,
                     Sharding = sharding,
                     ReceivedBytes = _receivedBytes,
+                    ModelBytes = totalBytes,
                     LoadedKeys = _loaded,
                     InitializedKeys = _initialized,
                     IgnoredKeys = plan.Ignored,
@@ -173,7 +183,7 @@ public static class ShardedLoader
                 .Select(step => (Slot: step.Slot, Loaded: true, Item: new ShardedLoadItem(step.Slot.Key, step.Shape, step.DType, IsSharded(step.Slot.Key, step.Shape),
                     t => checkpoint!.ReadInto(step.Entry.Name, t), () => $"'{step.Entry.Name}' from {step.Entry.FilePath}")
                 {
-                    MapOnRoot = MappableEntry(mapping, checkpoint, step.Entry.Name, step.DType),
+                    MapOnRoot = UnpopulatedMapperFor(mapping, checkpoint, step.Entry.Name, step.DType),
                     ReadRangeOnRoot = RangeReader(checkpoint, step.Entry.Name, step.DType),
                 }))
                 .Concat(plan.Inits.Select(step => (Slot: step.Slot, Loaded: false, Item: new ShardedLoadItem(step.Slot.Key, step.Shape, step.DType, IsSharded(step.Slot.Key, step.Shape),
@@ -187,7 +197,7 @@ public static class ShardedLoader
                     ? new PeerReadShardTransport(group, rootProcessId)
                     : new ScatterShardTransport(group);
             }
-            _receivedBytes = ShardedTransfer.Run(group, transport, steps.Select(s => s.Item).ToArray(), mapping, _modelName,
+            _receivedBytes = ShardedTransfer.Run(group, transport, steps.Select(s => s.Item).ToArray(), _modelName,
                 (index, padded, view) =>
                 {
                     (TensorSlot slot, bool loaded, ShardedLoadItem item) = steps[index];
@@ -210,6 +220,14 @@ public static class ShardedLoader
                     Report(slot.Key, total, totalBytes);
                 });
             return transport?.Name ?? "none";
+        }
+
+        /// <summary>On rank 0 with mapping on, a view of <paramref name="key"/>'s bytes in the mapped file, pages not yet read; null when it must be read.</summary>
+        private static Func<torch.Tensor>? UnpopulatedMapperFor(CheckpointMapping? mapping, SafeTensorsCheckpoint? checkpoint, string key, torch.ScalarType dtype)
+        {
+            if (MappableEntry(mapping, checkpoint, key, dtype) is not { } entry) return null;
+            SafeTensorsFile file = checkpoint!.FileOf(entry);
+            return () => mapping!.MapUnpopulated(file, entry);
         }
 
         /// <summary>On rank 0, how to read byte ranges of <paramref name="key"/> when no conversion is needed; null otherwise.</summary>
@@ -241,17 +259,21 @@ public static class ShardedLoader
         private CheckpointCatalog ShareCatalog(bool isRoot, out SafeTensorsCheckpoint? checkpoint)
         {
             SafeTensorsCheckpoint? opened = null;
+            CheckpointCatalog? own = null;
             byte[] payload = [];
             Exception? failure = isRoot
                 ? LocalFailure.Of(() =>
                 {
                     opened = SafeTensorsCheckpoint.Open(checkpointPath);
-                    payload = CheckpointCatalog.From(checkpointPath, opened.Entries).Serialize();
+                    own = CheckpointCatalog.From(checkpointPath, opened.Entries);
+                    payload = own.Serialize();
                 })
                 : null;
             checkpoint = opened;
             group.ThrowIfAnyRankFailed(failure);
-            return CheckpointCatalog.Deserialize(group.BroadcastMessage(payload));
+            byte[] received = group.BroadcastMessage(payload);
+            // Rank 0 keeps the catalog it built rather than a second copy decoded from its own message.
+            return own ?? CheckpointCatalog.Deserialize(received);
         }
 
         /// <summary>Every rank plans from the same catalog; a mismatch is the same typed exception on every rank.</summary>
@@ -272,9 +294,10 @@ public static class ShardedLoader
         private Func<torch.Tensor>? MapperFor(CheckpointMapping? mapping, SafeTensorsCheckpoint? checkpoint, string key, torch.ScalarType dtype)
         {
             if (MappableEntry(mapping, checkpoint, key, dtype) is not { } entry) return null;
+            SafeTensorsFile file = checkpoint!.FileOf(entry);
             return () =>
             {
-                torch.Tensor tensor = mapping!.Map(entry);
+                torch.Tensor tensor = mapping!.Map(file, entry);
                 _mappedBytes += entry.ByteLength;
                 return tensor;
             };

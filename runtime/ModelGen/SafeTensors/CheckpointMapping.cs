@@ -28,12 +28,17 @@ internal sealed class CheckpointMapping : IDisposable
             && entry.FileOffset % ElementSize(entry) == 0;
     }
 
-    /// <summary>A tensor over the bytes of <paramref name="entry"/> in its file, resident when returned.</summary>
+    /// <summary>
+    /// A tensor over the bytes of <paramref name="entry"/> in <paramref name="file"/>, resident when returned. The
+    /// file's real path (symbolic links resolved) is mapped, sized by the length it was validated at, and only after
+    /// checking that it is still that file and still holds the entry.
+    /// </summary>
     /// <exception cref="ArgumentException">The entry cannot be mapped (see <see cref="CanMap"/>).</exception>
+    /// <exception cref="SafeTensorsFormatException">The file was cut short (<see cref="SafeTensorsRule.UnexpectedEndOfFile"/>) or changed (<see cref="SafeTensorsRule.FileChanged"/>) since it was opened.</exception>
     /// <exception cref="IOException">The file could not be mapped or its pages read.</exception>
-    public torch.Tensor Map(SafeTensorsEntry entry)
+    public torch.Tensor Map(SafeTensorsFile file, SafeTensorsEntry entry)
     {
-        torch.Tensor view = MapUnpopulated(entry);
+        torch.Tensor view = MapUnpopulated(file, entry);
         try
         {
             PageResidency.Populate(TensorMemory.DataPointer(view), entry.ByteLength);
@@ -47,20 +52,27 @@ internal sealed class CheckpointMapping : IDisposable
     }
 
     /// <summary>
-    /// A tensor over the bytes of <paramref name="entry"/> in its file whose pages are not read yet: the caller makes the
-    /// ranges it hands out resident (<see cref="PageResidency.Populate"/>) and may drop ranges it no longer needs
-    /// (<see cref="PageResidency.Release"/>), so that only part of a large tensor is ever resident at once.
+    /// <see cref="Map"/> without reading the pages: the caller makes the ranges it hands out resident
+    /// (<see cref="PageResidency.Populate"/>) and may drop ranges it no longer needs (<see cref="PageResidency.Release"/>),
+    /// so that only part of a large tensor is ever resident at once.
     /// </summary>
     /// <exception cref="ArgumentException">The entry cannot be mapped (see <see cref="CanMap"/>).</exception>
+    /// <exception cref="SafeTensorsFormatException">The file was cut short or changed since it was opened.</exception>
     /// <exception cref="IOException">The file could not be mapped.</exception>
-    public torch.Tensor MapUnpopulated(SafeTensorsEntry entry)
+    public torch.Tensor MapUnpopulated(SafeTensorsFile file, SafeTensorsEntry entry)
     {
+        ArgumentNullException.ThrowIfNull(file);
         ArgumentNullException.ThrowIfNull(entry);
         if (!entry.DType.TryGetScalarType(out torch.ScalarType dtype) || !CanMap(entry, dtype))
             throw new ArgumentException($"'{entry.Name}' in {entry.FilePath} cannot be mapped ({entry.DType} at byte {entry.FileOffset}).", nameof(entry));
+        if (!file.TryGetEntry(entry.Name, out SafeTensorsEntry? own) || !ReferenceEquals(own, entry))
+            throw new ArgumentException($"Entry '{entry.Name}' of {entry.FilePath} does not belong to {file.FilePath}.", nameof(entry));
+
+        // Mapping past the end of a file that got shorter would fault (SIGBUS) on first touch: refuse it here.
+        file.ThrowIfChanged(entry.FileOffset + entry.ByteLength, entry.Name);
         long elementSize = ElementSize(entry);
-        torch.Tensor file = FileTensor(entry.FilePath, dtype, elementSize);
-        using torch.Tensor flat = file.narrow(0, entry.FileOffset / elementSize, entry.ElementCount);
+        torch.Tensor whole = FileTensor(file, dtype, elementSize);
+        using torch.Tensor flat = whole.narrow(0, entry.FileOffset / elementSize, entry.ElementCount);
         return flat.view(entry.GetShapeArray());
     }
 
@@ -71,20 +83,21 @@ internal sealed class CheckpointMapping : IDisposable
         _files.Clear();
     }
 
-    private torch.Tensor FileTensor(string path, torch.ScalarType dtype, long elementSize)
+    private torch.Tensor FileTensor(SafeTensorsFile file, torch.ScalarType dtype, long elementSize)
     {
-        if (_files.TryGetValue((path, dtype), out torch.Tensor? file)) return file;
+        if (_files.TryGetValue((file.RealPath, dtype), out torch.Tensor? mapped)) return mapped;
         try
         {
-            long elements = new FileInfo(path).Length / elementSize;
-            file = torch.from_file(path, shared: false, size: elements, dtype: dtype);
+            // Sized by the validated length: a symbolic link's own length (or a file grown since) says nothing.
+            long elements = file.Header.FileLength / elementSize;
+            mapped = torch.from_file(file.RealPath, shared: false, size: elements, dtype: dtype);
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
-            throw new IOException($"{path}: could not map the file: {e.Message}", e);
+            throw new IOException($"{file.FilePath}: could not map the file: {e.Message}", e);
         }
-        _files[(path, dtype)] = file;
-        return file;
+        _files[(file.RealPath, dtype)] = mapped;
+        return mapped;
     }
 
     private static long ElementSize(SafeTensorsEntry entry) => entry.DType.BitSize() / 8;

@@ -3,8 +3,10 @@ using System.Runtime.InteropServices;
 namespace ModelGen.SafeTensors;
 
 /// <summary>
-/// Turns a weight_map file name into a path inside the checkpoint folder, refusing names that lead out of it:
-/// rooted paths, <c>..</c> segments, and (on Unix) symbolic links whose target lies outside the folder.
+/// Turns a weight_map file name into a path inside the checkpoint folder, refusing names that lead out of it
+/// (rooted paths, <c>..</c> segments) and anything that is not a regular file. Symbolic links are followed
+/// wherever they lead (the Hugging Face cache keeps every file of a snapshot folder as a link into a sibling
+/// <c>blobs</c> folder) unless <see cref="SafeTensorsReadOptions.AllowLinksOutsideCheckpoint"/> is off.
 /// </summary>
 internal static partial class CheckpointPaths
 {
@@ -18,8 +20,18 @@ internal static partial class CheckpointPaths
         string fullPath = Path.GetFullPath(Path.Combine(folder, fileName));
         if (!IsInside(Path.GetFullPath(folder), fullPath))
             throw Escape(indexPath, key, fileName, "it resolves outside the folder");
-        if (!File.Exists(fullPath))
+        try
+        {
+            SafeTensorsFile.RequireRegularFile(fullPath, SafeTensorsRule.ShardFileMissing);
+        }
+        catch (SafeTensorsIndexException e) when (e.Rule == SafeTensorsRule.ShardFileMissing)
+        {
             throw new SafeTensorsIndexException(SafeTensorsRule.ShardFileMissing, fullPath, key, $"the index {indexPath} maps keys to this file, which does not exist.");
+        }
+        catch (SafeTensorsIndexException e)
+        {
+            throw new SafeTensorsIndexException(e.Rule, fullPath, key, $"the index {indexPath} maps keys to this file: {e.Detail}", e);
+        }
 
         if (!allowLinksOutside && !OperatingSystem.IsWindows())
         {
@@ -27,7 +39,7 @@ internal static partial class CheckpointPaths
             string? realFile = RealPath(fullPath);
             if (realFolder is null || realFile is null || !IsInside(realFolder, realFile))
                 throw Escape(indexPath, key, fileName,
-                    $"a symbolic link leads to {realFile ?? "an unresolvable target"} (set {nameof(SafeTensorsReadOptions)}.{nameof(SafeTensorsReadOptions.AllowLinksOutsideCheckpoint)} for link-based layouts such as the Hugging Face cache)");
+                    $"a symbolic link leads to {realFile ?? "an unresolvable target"}, and {nameof(SafeTensorsReadOptions)}.{nameof(SafeTensorsReadOptions.AllowLinksOutsideCheckpoint)} is off");
         }
         return fullPath;
     }
@@ -52,7 +64,7 @@ internal static partial class CheckpointPaths
         new(SafeTensorsRule.PathEscapesCheckpoint, indexPath, key, $"weight_map file '{fileName}' is outside the checkpoint folder: {why}.");
 
     /// <summary>The canonical path with every symbolic link resolved (libc <c>realpath</c>), or null when it cannot be resolved.</summary>
-    private static string? RealPath(string path)
+    internal static string? RealPath(string path)
     {
         nint resolved = realpath(path, 0);
         if (resolved == 0)

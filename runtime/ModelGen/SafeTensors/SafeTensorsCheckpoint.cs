@@ -26,8 +26,9 @@ public sealed class SafeTensorsCheckpoint : IDisposable
         IndexPath = indexPath;
         Files = files;
         DeclaredTotalSize = declaredTotalSize;
-        var entries = new List<SafeTensorsEntry>();
-        _byKey = new Dictionary<string, (SafeTensorsEntry, SafeTensorsFile)>(StringComparer.Ordinal);
+        int count = files.Sum(f => f.Entries.Count);
+        var entries = new List<SafeTensorsEntry>(count);
+        _byKey = new Dictionary<string, (SafeTensorsEntry, SafeTensorsFile)>(count, StringComparer.Ordinal);
         foreach (SafeTensorsFile file in files)
         {
             foreach (SafeTensorsEntry entry in file.Entries)
@@ -117,6 +118,16 @@ public sealed class SafeTensorsCheckpoint : IDisposable
     public void ReadBytes(SafeTensorsEntry entry, long offsetInTensor, Span<byte> destination) =>
         FileOf(entry).ReadBytes(entry, offsetInTensor, destination);
 
+    /// <summary>
+    /// Throws <see cref="SafeTensorsFormatException"/> (<see cref="SafeTensorsRule.UnexpectedEndOfFile"/> or
+    /// <see cref="SafeTensorsRule.FileChanged"/>) when any file is no longer the one that was opened and validated.
+    /// </summary>
+    internal void ThrowIfChanged()
+    {
+        foreach (SafeTensorsFile file in Files)
+            file.ThrowIfChanged();
+    }
+
     /// <summary>Closes every file.</summary>
     public void Dispose()
     {
@@ -162,7 +173,7 @@ public sealed class SafeTensorsCheckpoint : IDisposable
         {
             if (!resolved.TryGetValue(fileName, out string? shardPath))
             {
-                shardPath = CheckpointPaths.ResolveShard(folder, fileName, indexPath, key, options?.AllowLinksOutsideCheckpoint ?? false);
+                shardPath = CheckpointPaths.ResolveShard(folder, fileName, indexPath, key, (options ?? SafeTensorsReadOptions.Default).AllowLinksOutsideCheckpoint);
                 resolved.Add(fileName, shardPath);
             }
             shardOfKey.Add(key, shardPath);

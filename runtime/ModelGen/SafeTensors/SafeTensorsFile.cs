@@ -1,4 +1,5 @@
 using Microsoft.Win32.SafeHandles;
+using ModelGen.Native;
 using TorchSharp;
 
 namespace ModelGen.SafeTensors;
@@ -12,9 +13,11 @@ public sealed class SafeTensorsFile : IDisposable
     private readonly SafeFileHandle _handle;
     private readonly Dictionary<string, SafeTensorsEntry> _byName;
 
-    private SafeTensorsFile(SafeFileHandle handle, SafeTensorsHeader header, SafeTensorsReadOptions options)
+    private SafeTensorsFile(SafeFileHandle handle, FileIdentity identity, string realPath, SafeTensorsHeader header, SafeTensorsReadOptions options)
     {
         _handle = handle;
+        Identity = identity;
+        RealPath = realPath;
         Header = header;
         Options = options;
         _byName = new Dictionary<string, SafeTensorsEntry>(header.Entries.Count, StringComparer.Ordinal);
@@ -33,7 +36,10 @@ public sealed class SafeTensorsFile : IDisposable
         SafeFileHandle handle = OpenReadOnly(fullPath, SafeTensorsRule.FileNotFound);
         try
         {
-            return new SafeTensorsFile(handle, SafeTensorsHeader.Read(handle, fullPath), options ?? SafeTensorsReadOptions.Default);
+            // Taken before the header is read, so that any later change, however early, shows against it.
+            FileIdentity identity = IdentityOf(handle, fullPath);
+            string realPath = (OperatingSystem.IsWindows() ? null : CheckpointPaths.RealPath(fullPath)) ?? fullPath;
+            return new SafeTensorsFile(handle, identity, realPath, SafeTensorsHeader.Read(handle, fullPath), options ?? SafeTensorsReadOptions.Default);
         }
         catch
         {
@@ -42,9 +48,13 @@ public sealed class SafeTensorsFile : IDisposable
         }
     }
 
-    /// <summary>Opens a file for reading only; a missing file is reported with <paramref name="missingRule"/>.</summary>
+    /// <summary>
+    /// Opens a file for reading only; a missing file is reported with <paramref name="missingRule"/>. Anything but a
+    /// regular file (after following links) is refused before it is opened: opening a named pipe blocks for ever.
+    /// </summary>
     internal static SafeFileHandle OpenReadOnly(string fullPath, SafeTensorsRule missingRule)
     {
+        RequireRegularFile(fullPath, missingRule);
         try
         {
             return File.OpenHandle(fullPath, FileMode.Open, FileAccess.Read, FileShare.Read);
@@ -59,8 +69,90 @@ public sealed class SafeTensorsFile : IDisposable
         }
     }
 
-    /// <summary>Full path of the file.</summary>
+    /// <summary>
+    /// Refuses a path that names nothing (<paramref name="missingRule"/>) or something other than a regular file
+    /// (<see cref="SafeTensorsRule.NotARegularFile"/>), without opening it.
+    /// </summary>
+    internal static void RequireRegularFile(string fullPath, SafeTensorsRule missingRule)
+    {
+        FileIdentity? status;
+        try
+        {
+            status = FileStatus.OfPath(fullPath);
+        }
+        catch (IOException e)
+        {
+            throw new SafeTensorsIndexException(SafeTensorsRule.FileUnreadable, fullPath, null, e.Message, e);
+        }
+        if (status is null)
+            throw new SafeTensorsIndexException(missingRule, fullPath, null, "the file does not exist.");
+        if (status.Value.Kind != FileKind.Regular)
+            throw new SafeTensorsIndexException(SafeTensorsRule.NotARegularFile, fullPath, null, $"this is a {Describe(status.Value.Kind)}, not a regular file; it was not opened.");
+    }
+
+    private static string Describe(FileKind kind) => kind switch
+    {
+        FileKind.Fifo => "named pipe (FIFO)",
+        FileKind.CharacterDevice => "character device",
+        FileKind.BlockDevice => "block device",
+        FileKind.Directory => "directory",
+        FileKind.Socket => "socket",
+        _ => "special file",
+    };
+
+    private static FileIdentity IdentityOf(SafeFileHandle handle, string fullPath)
+    {
+        try
+        {
+            FileIdentity identity = FileStatus.OfHandle(handle, fullPath);
+            // The path may have been swapped for something else between the check and the open.
+            return identity.Kind == FileKind.Regular
+                ? identity
+                : throw new SafeTensorsIndexException(SafeTensorsRule.NotARegularFile, fullPath, null, $"this is a {Describe(identity.Kind)}, not a regular file.");
+        }
+        catch (IOException e)
+        {
+            throw new SafeTensorsIndexException(SafeTensorsRule.FileUnreadable, fullPath, null, e.Message, e);
+        }
+    }
+
+    /// <summary>Full path of the file, as it was given (symbolic links not resolved).</summary>
     public string FilePath => Header.FilePath;
+
+    /// <summary>The file's canonical path, symbolic links resolved: what a mapping maps.</summary>
+    internal string RealPath { get; }
+
+    /// <summary>The open file's identity when it was opened.</summary>
+    internal FileIdentity Identity { get; }
+
+    /// <summary>
+    /// Throws when the file at <see cref="RealPath"/> is no longer the one that was opened: shorter than
+    /// <paramref name="neededLength"/> (or than it was) is <see cref="SafeTensorsRule.UnexpectedEndOfFile"/>, any
+    /// other change of size, modification time, inode or device is <see cref="SafeTensorsRule.FileChanged"/>.
+    /// </summary>
+    /// <param name="neededLength">The length the caller is about to rely on; the validated length by default.</param>
+    /// <param name="key">The tensor concerned, for the message.</param>
+    internal void ThrowIfChanged(long? neededLength = null, string? key = null)
+    {
+        FileIdentity? now;
+        try
+        {
+            now = FileStatus.OfPath(RealPath);
+        }
+        catch (IOException e)
+        {
+            throw new SafeTensorsFormatException(SafeTensorsRule.FileChanged, FilePath, key, $"its status can no longer be read: {e.Message}", e);
+        }
+        if (now is null)
+            throw new SafeTensorsFormatException(SafeTensorsRule.FileChanged, FilePath, key, $"the file ({RealPath}) is gone since it was opened.");
+        long needed = neededLength ?? Header.FileLength;
+        if (now.Value.Size < needed)
+            throw new SafeTensorsFormatException(SafeTensorsRule.UnexpectedEndOfFile, FilePath, key,
+                $"the file now has {now.Value.Size} bytes, fewer than the {needed} it had when validated: it was cut short after it was opened.");
+        if (now.Value != Identity)
+            throw new SafeTensorsFormatException(SafeTensorsRule.FileChanged, FilePath, key,
+                $"the file changed since it was opened: it was a {Identity}, it is now a {now.Value}.");
+    }
 
     /// <summary>The validated header.</summary>
     public SafeTensorsHeader Header { get; }

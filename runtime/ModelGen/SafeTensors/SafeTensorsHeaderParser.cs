@@ -3,8 +3,12 @@ using System.Text.Unicode;
 
 namespace ModelGen.SafeTensors;
 
-/// <summary>A tensor entry as written in the header, before its offsets and size are checked.</summary>
-internal readonly record struct RawTensorEntry(string Name, SafeTensorsDType DType, ulong[] Shape, ulong Begin, ulong End);
+/// <summary>
+/// A tensor entry as written in the header, before its offsets and size are checked. <paramref name="Shape"/> holds
+/// the unsigned dimensions as written, bit for bit (a dimension above <see cref="long.MaxValue"/> reads as negative
+/// until the validator refuses it), so that the validated entry can keep this array instead of a copy.
+/// </summary>
+internal readonly record struct RawTensorEntry(string Name, SafeTensorsDType DType, long[] Shape, ulong Begin, ulong End);
 
 /// <summary>The header JSON, parsed but not yet checked against the data buffer.</summary>
 internal sealed record ParsedHeader(List<RawTensorEntry> Entries, IReadOnlyDictionary<string, string> Metadata);
@@ -17,6 +21,13 @@ internal static class SafeTensorsHeaderParser
 {
     internal const string MetadataKey = "__metadata__";
 
+    /// <summary>
+    /// The deepest nesting of objects and arrays a header may have, the header object itself included: the reference
+    /// implementation's JSON parser (serde_json) starts with a budget of 128 and fails when it reaches 0, so 127 levels
+    /// pass and 128 do not. Deeper nesting is <see cref="SafeTensorsRule.InvalidJson"/>.
+    /// </summary>
+    internal const int MaxNestingDepth = 127;
+
     private static readonly IReadOnlyDictionary<string, string> NoMetadata = new Dictionary<string, string>();
 
     public static ParsedHeader Parse(ReadOnlySpan<byte> json, string filePath)
@@ -24,7 +35,7 @@ internal static class SafeTensorsHeaderParser
         if (!Utf8.IsValid(json))
             throw new SafeTensorsFormatException(SafeTensorsRule.InvalidUtf8, filePath, null, "the header is not valid UTF-8.");
 
-        var reader = new Utf8JsonReader(json, new JsonReaderOptions { CommentHandling = JsonCommentHandling.Disallow });
+        var reader = new Utf8JsonReader(json, new JsonReaderOptions { CommentHandling = JsonCommentHandling.Disallow, MaxDepth = MaxNestingDepth });
         string? currentKey = null;
         try
         {
@@ -44,6 +55,7 @@ internal static class SafeTensorsHeaderParser
 
         var names = new HashSet<string>(StringComparer.Ordinal);
         var entries = new List<RawTensorEntry>();
+        var scratch = new List<ulong>(8);
         IReadOnlyDictionary<string, string> metadata = NoMetadata;
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
         {
@@ -55,7 +67,7 @@ internal static class SafeTensorsHeaderParser
             if (name == MetadataKey)
                 metadata = ParseMetadata(ref reader, filePath);
             else
-                entries.Add(ParseEntry(ref reader, filePath, name));
+                entries.Add(ParseEntry(ref reader, filePath, name, scratch));
         }
         currentKey = null;
         if (reader.TokenType != JsonTokenType.EndObject)
@@ -88,51 +100,79 @@ internal static class SafeTensorsHeaderParser
         return metadata;
     }
 
-    private static RawTensorEntry ParseEntry(ref Utf8JsonReader reader, string filePath, string name)
+    private static RawTensorEntry ParseEntry(ref Utf8JsonReader reader, string filePath, string name, List<ulong> scratch)
     {
         if (reader.TokenType != JsonTokenType.StartObject)
             throw InvalidJson(filePath, name, $"a tensor entry must be an object with dtype, shape and data_offsets, found {reader.TokenType}.");
 
-        string? dtypeName = null;
-        ulong[]? shape = null;
-        ulong[]? offsets = null;
+        // Field names are compared in place and numbers read into one scratch list: a header may hold a million
+        // entries, and a string or a list per field would cost more than the entries themselves.
+        SafeTensorsDType? dtype = null;
+        string? unknownDType = null;
+        long[]? shape = null;
+        (ulong Begin, ulong End)? offsets = null;
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
         {
-            string field = reader.GetString()!;
-            reader.Read();
-            switch (field)
+            if (reader.ValueTextEquals("dtype"u8))
             {
-                case "dtype":
-                    EnsureFirst(dtypeName is null, filePath, name, field);
-                    if (reader.TokenType != JsonTokenType.String)
-                        throw InvalidJson(filePath, name, $"dtype must be a string, found {reader.TokenType}.");
-                    dtypeName = reader.GetString()!;
-                    break;
-                case "shape":
-                    EnsureFirst(shape is null, filePath, name, field);
-                    shape = ReadUnsignedArray(ref reader, filePath, name, field);
-                    break;
-                case "data_offsets":
-                    EnsureFirst(offsets is null, filePath, name, field);
-                    offsets = ReadUnsignedArray(ref reader, filePath, name, field);
-                    if (offsets.Length != 2)
-                        throw InvalidJson(filePath, name, $"data_offsets must hold exactly two numbers [begin, end], found {offsets.Length}.");
-                    break;
-                default:
-                    // Unknown fields are ignored, as the reference implementation does.
-                    reader.Skip();
-                    break;
+                reader.Read();
+                EnsureFirst(dtype is null && unknownDType is null, filePath, name, "dtype");
+                dtype = ReadDType(ref reader, filePath, name, out unknownDType);
+            }
+            else if (reader.ValueTextEquals("shape"u8))
+            {
+                reader.Read();
+                EnsureFirst(shape is null, filePath, name, "shape");
+                ReadUnsignedArray(ref reader, filePath, name, "shape", scratch);
+                shape = new long[scratch.Count];
+                for (int i = 0; i < shape.Length; i++)
+                    shape[i] = unchecked((long)scratch[i]);
+            }
+            else if (reader.ValueTextEquals("data_offsets"u8))
+            {
+                reader.Read();
+                EnsureFirst(offsets is null, filePath, name, "data_offsets");
+                ReadUnsignedArray(ref reader, filePath, name, "data_offsets", scratch);
+                if (scratch.Count != 2)
+                    throw InvalidJson(filePath, name, $"data_offsets must hold exactly two numbers [begin, end], found {scratch.Count}.");
+                offsets = (scratch[0], scratch[1]);
+            }
+            else
+            {
+                // Unknown fields are ignored, as the reference implementation does.
+                reader.Read();
+                reader.Skip();
             }
         }
 
-        if (dtypeName is null || shape is null || offsets is null)
+        if ((dtype is null && unknownDType is null) || shape is null || offsets is null)
         {
-            string missing = dtypeName is null ? "dtype" : shape is null ? "shape" : "data_offsets";
+            string missing = dtype is null && unknownDType is null ? "dtype" : shape is null ? "shape" : "data_offsets";
             throw InvalidJson(filePath, name, $"the entry has no '{missing}' field.");
         }
-        if (!SafeTensorsDTypes.TryParse(dtypeName, out SafeTensorsDType dtype))
-            throw new SafeTensorsFormatException(SafeTensorsRule.UnknownDType, filePath, name, $"'{dtypeName}' is not a safetensors dtype.");
-        return new RawTensorEntry(name, dtype, shape, offsets[0], offsets[1]);
+        if (dtype is not { } known)
+            throw new SafeTensorsFormatException(SafeTensorsRule.UnknownDType, filePath, name, $"'{unknownDType}' is not a safetensors dtype.");
+        return new RawTensorEntry(name, known, shape, offsets.Value.Begin, offsets.Value.End);
+    }
+
+    /// <summary>A <c>dtype</c> value, matched without allocating (every dtype name is short); null and the spelling when unknown.</summary>
+    private static SafeTensorsDType? ReadDType(ref Utf8JsonReader reader, string filePath, string name, out string? unknown)
+    {
+        unknown = null;
+        if (reader.TokenType != JsonTokenType.String)
+            throw InvalidJson(filePath, name, $"dtype must be a string, found {reader.TokenType}.");
+        Span<char> text = stackalloc char[16];
+        if (!reader.ValueIsEscaped && reader.ValueSpan.Length <= text.Length)
+        {
+            int length = System.Text.Encoding.UTF8.GetChars(reader.ValueSpan, text);
+            if (SafeTensorsDTypes.TryParse(text[..length], out SafeTensorsDType parsed))
+                return parsed;
+        }
+        string spelled = reader.GetString()!;
+        if (SafeTensorsDTypes.TryParse(spelled, out SafeTensorsDType unescaped))
+            return unescaped;
+        unknown = spelled;
+        return null;
     }
 
     private static void EnsureFirst(bool first, string filePath, string name, string field)
@@ -141,11 +181,12 @@ internal static class SafeTensorsHeaderParser
             throw new SafeTensorsFormatException(SafeTensorsRule.DuplicateKey, filePath, name, $"the field '{field}' appears more than once in the entry.");
     }
 
-    private static ulong[] ReadUnsignedArray(ref Utf8JsonReader reader, string filePath, string name, string field)
+    /// <summary>Reads an array of non-negative integers into <paramref name="values"/> (cleared first).</summary>
+    private static void ReadUnsignedArray(ref Utf8JsonReader reader, string filePath, string name, string field, List<ulong> values)
     {
         if (reader.TokenType != JsonTokenType.StartArray)
             throw InvalidJson(filePath, name, $"{field} must be an array of non-negative integers, found {reader.TokenType}.");
-        var values = new List<ulong>();
+        values.Clear();
         while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
         {
             // Only plain digit runs are integers here: no sign, fraction or exponent (the reference reads usize).
@@ -153,7 +194,6 @@ internal static class SafeTensorsHeaderParser
                 throw InvalidJson(filePath, name, $"{field} must hold non-negative integers below 2^64.");
             values.Add(value);
         }
-        return values.ToArray();
     }
 
     private static bool IsDigits(ReadOnlySpan<byte> text)

@@ -33,14 +33,13 @@ internal static class SafeTensorsLayoutValidator
             if (e.Begin > cursor)
                 throw Fail(SafeTensorsRule.DataHole, filePath, e.Name, $"data_offsets [{e.Begin}, {e.End}] leave bytes [{cursor}, {e.Begin}) of the data buffer to no tensor.");
 
-            long[] shape = new long[e.Shape.Length];
+            long[] shape = e.Shape;
             ulong elements = 1;
             for (int d = 0; d < shape.Length; d++)
             {
-                ulong dim = e.Shape[d];
+                ulong dim = unchecked((ulong)shape[d]);
                 if (dim > long.MaxValue || !TryMultiply(elements, dim, out elements))
-                    throw Fail(SafeTensorsRule.ArithmeticOverflow, filePath, e.Name, $"shape [{string.Join(", ", e.Shape)}] overflows 64-bit sizes.");
-                shape[d] = (long)dim;
+                    throw Fail(SafeTensorsRule.ArithmeticOverflow, filePath, e.Name, $"shape [{Written(shape)}] overflows 64-bit sizes.");
             }
             if (!TryMultiply(elements, (ulong)e.DType.BitSize(), out ulong bits))
                 throw Fail(SafeTensorsRule.ArithmeticOverflow, filePath, e.Name, $"{elements} elements of {e.DType} overflow a 64-bit bit count.");
@@ -48,7 +47,7 @@ internal static class SafeTensorsLayoutValidator
                 throw Fail(SafeTensorsRule.PartialByte, filePath, e.Name, $"{elements} elements of {e.DType} are {bits} bits, which is not a whole number of bytes.");
             ulong bytes = bits / 8;
             if (e.End - e.Begin != bytes)
-                throw Fail(SafeTensorsRule.SizeMismatch, filePath, e.Name, $"data_offsets [{e.Begin}, {e.End}] span {e.End - e.Begin} bytes, but shape [{string.Join(", ", e.Shape)}] of {e.DType} needs {bytes}.");
+                throw Fail(SafeTensorsRule.SizeMismatch, filePath, e.Name, $"data_offsets [{e.Begin}, {e.End}] span {e.End - e.Begin} bytes, but shape [{Written(shape)}] of {e.DType} needs {bytes}.");
             if (e.End > (ulong)(long.MaxValue - dataStart))
                 throw Fail(SafeTensorsRule.ArithmeticOverflow, filePath, e.Name, $"data_offsets end {e.End} is beyond any possible file length.");
 
@@ -62,6 +61,9 @@ internal static class SafeTensorsLayoutValidator
             throw Fail(SafeTensorsRule.FileLengthMismatch, filePath, null, $"8 + header {headerLength} + data {cursor} = {expected} bytes, but the file has {fileLength}.");
         return entries;
     }
+
+    /// <summary>The shape as written in the header: its dimensions are unsigned.</summary>
+    private static string Written(long[] shape) => string.Join(", ", shape.Select(d => unchecked((ulong)d)));
 
     private static bool TryMultiply(ulong a, ulong b, out ulong product)
     {

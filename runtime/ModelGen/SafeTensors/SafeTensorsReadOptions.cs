@@ -22,10 +22,11 @@ public sealed record SafeTensorsReadOptions
     public long ConversionChunkBytes { get; init; } = 32L << 20;
 
     /// <summary>
-    /// Whether an index may name files that are symbolic links to places outside the checkpoint folder. Off by
-    /// default, so that a checkpoint cannot lead reads to arbitrary files. The Hugging Face cache keeps each file
-    /// of a snapshot folder as a link into a sibling <c>blobs</c> folder: opening such a snapshot needs this on.
-    /// Names in the index that are absolute or contain <c>..</c> are refused either way.
+    /// Whether an index may name files that are symbolic links to regular files outside the checkpoint folder. On by
+    /// default: the Hugging Face cache keeps each file of a <c>snapshots/&lt;revision&gt;</c> folder as a link into
+    /// the sibling <c>blobs</c> folder. Turn it off (a strict mode) to make every shard's real path stay inside the
+    /// folder. Either way, names in the index that are absolute or contain <c>..</c> are refused, and so is
+    /// anything (link target or not) that is not a regular file.
     /// </summary>
-    public bool AllowLinksOutsideCheckpoint { get; init; }
+    public bool AllowLinksOutsideCheckpoint { get; init; } = true;
 }

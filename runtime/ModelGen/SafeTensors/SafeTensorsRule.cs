@@ -53,6 +53,12 @@ public enum SafeTensorsRule
     /// <summary>The file ended while reading a tensor that validated before: the file changed after it was opened.</summary>
     UnexpectedEndOfFile,
 
+    /// <summary>
+    /// The file is no longer the one that was opened and validated: its size, modification time, inode or device
+    /// changed (or it is gone) while the checkpoint was in use.
+    /// </summary>
+    FileChanged,
+
     // ---- A checkpoint: single path, folder or index (SafeTensorsIndexException) ----
 
     /// <summary>The path given to open does not exist.</summary>
@@ -60,6 +66,12 @@ public enum SafeTensorsRule
 
     /// <summary>The file exists but could not be opened or read (permissions, I/O error).</summary>
     FileUnreadable,
+
+    /// <summary>
+    /// The path (after following symbolic links) is not a regular file: a directory, a named pipe, a device or a
+    /// socket. Refused before it is opened, since opening a named pipe would wait for a writer for ever.
+    /// </summary>
+    NotARegularFile,
 
     /// <summary>A folder holds no checkpoint, or several candidates and no index to choose between them.</summary>
     NoCheckpointInFolder,
@@ -70,7 +82,10 @@ public enum SafeTensorsRule
     /// <summary>A file named by the index's <c>weight_map</c> does not exist.</summary>
     ShardFileMissing,
 
-    /// <summary>A <c>weight_map</c> entry names a file outside the checkpoint folder (absolute path, <c>..</c>, or a symbolic link leading out).</summary>
+    /// <summary>
+    /// A <c>weight_map</c> entry names a file outside the checkpoint folder (an absolute path or <c>..</c>), or, with
+    /// <see cref="SafeTensorsReadOptions.AllowLinksOutsideCheckpoint"/> off, a symbolic link leading out.
+    /// </summary>
     PathEscapesCheckpoint,
 
     /// <summary>A key the index maps to a file is not in that file.</summary>

@@ -1,5 +1,4 @@
 using ModelGen.Loading;
-using ModelGen.SafeTensors;
 using TorchSharp;
 
 namespace ModelGen.Sharding;
@@ -10,8 +9,11 @@ namespace ModelGen.Sharding;
 /// </summary>
 internal sealed record ShardedLoadItem(string Key, long[] Shape, torch.ScalarType DType, bool Sharded, Action<torch.Tensor> FillOnRoot, Func<string> Describe)
 {
-    /// <summary>On rank 0, the checkpoint entry to take the bytes from by mapping, or null to fill a staging tensor instead.</summary>
-    public SafeTensorsEntry? MapOnRoot { get; init; }
+    /// <summary>
+    /// On rank 0, a view of the tensor's bytes in the mapped checkpoint file, pages not yet read; null when the bytes
+    /// are read or initialized instead.
+    /// </summary>
+    public Func<torch.Tensor>? MapOnRoot { get; init; }
 
     /// <summary>
     /// On rank 0, reads <c>length</c> bytes of the tensor from byte <c>offset</c> to an address, or null when the tensor

@@ -1,6 +1,5 @@
 using ModelGen.Distributed;
 using ModelGen.Native;
-using ModelGen.SafeTensors;
 using TorchSharp;
 
 namespace ModelGen.Sharding;
@@ -23,7 +22,6 @@ internal sealed class ShardedTransfer
 
     private readonly IProcessGroup _group;
     private readonly IReadOnlyList<ShardedLoadItem> _items;
-    private readonly CheckpointMapping? _mapping;
     private readonly string _model;
     private readonly Action<int, torch.Tensor, torch.Tensor> _completed;
     private readonly State[] _state;
@@ -31,12 +29,11 @@ internal sealed class ShardedTransfer
     private torch.Tensor? _readBuffer;
     private long _batches;
 
-    private ShardedTransfer(IProcessGroup group, IReadOnlyList<ShardedLoadItem> items, CheckpointMapping? mapping, string model,
+    private ShardedTransfer(IProcessGroup group, IReadOnlyList<ShardedLoadItem> items, string model,
         Action<int, torch.Tensor, torch.Tensor> completed)
     {
         _group = group;
         _items = items;
-        _mapping = mapping;
         _model = model;
         _completed = completed;
         _state = new State[items.Count];
@@ -55,14 +52,13 @@ internal sealed class ShardedTransfer
     /// <param name="group">The ranks; every rank calls this with the same items.</param>
     /// <param name="transport">How shares reach the other ranks; <see langword="null"/> for a single process.</param>
     /// <param name="items">The tensors, in the order they move.</param>
-    /// <param name="mapping">On rank 0, the mapping items with <see cref="ShardedLoadItem.MapOnRoot"/> are taken from; null elsewhere or when mapping is off.</param>
     /// <param name="model">The model's name, for messages.</param>
     /// <param name="completed">Receives each item once every rank holds its rows.</param>
     /// <returns>The bytes this rank received.</returns>
-    public static long Run(IProcessGroup group, IShardTransport? transport, IReadOnlyList<ShardedLoadItem> items, CheckpointMapping? mapping,
+    public static long Run(IProcessGroup group, IShardTransport? transport, IReadOnlyList<ShardedLoadItem> items,
         string model, Action<int, torch.Tensor, torch.Tensor> completed)
     {
-        var run = new ShardedTransfer(group, items, mapping, model, completed);
+        var run = new ShardedTransfer(group, items, model, completed);
         run.Execute(transport);
         return run.ReceivedBytes;
     }
@@ -143,8 +139,8 @@ internal sealed class ShardedTransfer
             _state[i] = state;
             try
             {
-                if (_isRoot && _mapping is not null && item.MapOnRoot is { } entry)
-                    state.Mapped = _mapping.MapUnpopulated(entry);
+                if (_isRoot && item.MapOnRoot is { } map)
+                    state.Mapped = map();
                 state.Local = LocalTensor(item, state.Mapped);
             }
             catch (Exception e)

@@ -51,6 +51,23 @@ public class MpiLifecycleTests
     }
 
     [Fact]
+    public async Task DisposingTheProcessWideGroupFinalizesMpiAndItCannotBeAskedForAgain()
+    {
+        using var checkpoint = new RankTestCheckpoint();
+
+        WorkerRun run = await WorkerLauncher.MpiRunAsync(["shared-group", $"checkpoint={checkpoint.Folder}", "dispose=yes"]);
+
+        Assert.True(run.ExitCode == 0, run.ToString());
+        IReadOnlyList<WorkerEvent> after = run.Named("after-dispose");
+        Assert.Equal([0, 1, 2], after.Select(e => e.Rank));
+        Assert.All(after, e =>
+        {
+            Assert.Equal("True", e["finalized"]);
+            Assert.StartsWith("MPI_was_already_finalized_in_this_process_(disposing_the_process_group_finalizes_it)", e["again"]);
+        });
+    }
+
+    [Fact]
     public async Task AbortAfterFinalizeEndsTheProcessWithoutCallingMpi()
     {
         WorkerRun run = await WorkerLauncher.MpiRunAsync(["lifecycle", "mode=owned", "abort=yes"]);

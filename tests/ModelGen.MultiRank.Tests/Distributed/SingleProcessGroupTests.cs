@@ -114,6 +114,21 @@ public class SingleProcessGroupTests
     }
 
     [Fact]
+    public void TheEnvironmentsGroupIsOneProcessWideGroupUntilItIsDisposed()
+    {
+        // No other test of this process asks for the process-wide group, so disposing it here disturbs nobody.
+        IProcessGroup first = ProcessGroups.FromEnvironment();
+
+        Assert.IsType<SingleProcessGroup>(first);
+        Assert.Same(first, ProcessGroups.FromEnvironment());
+        first.Dispose();
+        IProcessGroup next = ProcessGroups.FromEnvironment();
+        Assert.NotSame(first, next);
+        Assert.Same(next, ProcessGroups.FromEnvironment());
+        next.Barrier();
+    }
+
+    [Fact]
     public void UsingTheDefaultGroupInThisProcessLoadsNoMpiLibrary()
     {
         // This test process never asks for MPI; every library-name test here uses names that do not exist.

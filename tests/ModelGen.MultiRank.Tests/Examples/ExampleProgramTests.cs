@@ -27,7 +27,7 @@ public sealed class ExampleProgramTests : IDisposable
     {
         string dll = ExampleDll(example);
         string checkpoint = Path.Combine(_folder, example);
-        string[] arguments = ["--checkpoint", checkpoint, sizeOption, size, "--json"];
+        string[] arguments = ["--checkpoint", checkpoint, "--create-random", sizeOption, size, "--json"];
 
         WorkerRun single = await WorkerLauncher.ProgramAsync(dll, arguments, ranks: 0, Bound);
         Assert.True(single.ExitCode == 0, single.ToString());
@@ -49,6 +49,39 @@ public sealed class ExampleProgramTests : IDisposable
             // What a rank holds after loading is the parameters, not a second copy of the checkpoint.
             long growth = report.GetProperty("peak_rss_bytes").GetInt64() - report.GetProperty("rss_before_load_bytes").GetInt64();
             Assert.True(growth <= report.GetProperty("param_bytes").GetInt64() + (128L << 20), $"rank grew by {growth} bytes");
+        });
+    }
+
+    [Theory]
+    [InlineData("ModelGen.Examples.Llama", "--size-mib", "24")]
+    [InlineData("ModelGen.Examples.Moe", "--size-mib", "8")]
+    public async Task FullyShardedRanksComputeTheSameLogitsHoldingAThirdEach(string example, string sizeOption, string size)
+    {
+        string dll = ExampleDll(example);
+        string checkpoint = Path.Combine(_folder, example);
+        string[] arguments = ["--checkpoint", checkpoint, "--create-random", sizeOption, size, "--json"];
+
+        WorkerRun single = await WorkerLauncher.ProgramAsync(dll, arguments, ranks: 0, Bound);
+        Assert.True(single.ExitCode == 0, single.ToString());
+        JsonElement alone = Assert.Single(Reports(single));
+
+        WorkerRun job = await WorkerLauncher.ProgramAsync(dll, [.. arguments, "--shard"], ranks: WorkerLauncher.Ranks, Bound);
+        Assert.True(job.ExitCode == 0, job.ToString());
+        var ranks = Reports(job);
+        Assert.Equal([0, 1, 2], ranks.Select(r => r.GetProperty("rank").GetInt32()).Order());
+
+        long model = alone.GetProperty("param_bytes").GetInt64();
+        Assert.All(ranks, report =>
+        {
+            Assert.Equal("FullyShard", report.GetProperty("placement").GetString());
+            Assert.Equal(alone.GetProperty("logits_checksum").GetString(), report.GetProperty("logits_checksum").GetString());
+            Assert.Equal(0, report.GetProperty("init_calls_on_loaded").GetInt64());
+            Assert.Equal(model, report.GetProperty("model_bytes").GetInt64());
+            // About a third each (rows are split by torch.chunk, so the first ranks may hold a few rows more).
+            long held = report.GetProperty("param_bytes").GetInt64();
+            Assert.InRange(held, model / 3 - model / 50, model / 3 + model / 50);
+            long received = report.GetProperty("received_bytes").GetInt64();
+            Assert.Equal(report.GetProperty("rank").GetInt32() == 0 ? 0 : held, received);
         });
     }
 

@@ -27,6 +27,17 @@ public static class WorkerLauncher
         return RunAsync(mpirun, [.. launcher, DotnetHost(), WorkerPath, .. arguments], clearLauncherVariables: false, timeout ?? DefaultTimeout);
     }
 
+    /// <summary>
+    /// Runs "mpirun -np <paramref name="ranks"/> dotnet worker <paramref name="arguments"/>" until the lines printed so
+    /// far satisfy <paramref name="endWhen"/> (or the job exits, or the time bound passes), then kills the job's
+    /// process tree: for jobs that cannot end on their own, such as one with a stopped rank.
+    /// </summary>
+    public static Task<WorkerRun> MpiRunUntilAsync(string[] arguments, Func<IReadOnlyList<WorkerEvent>, bool> endWhen, int ranks = Ranks, TimeSpan? timeout = null)
+    {
+        string[] launcher = ["-np", ranks.ToString(System.Globalization.CultureInfo.InvariantCulture), "--allow-run-as-root", "--oversubscribe"];
+        return RunAsync(FindMpirun(), [.. launcher, DotnetHost(), WorkerPath, .. arguments], clearLauncherVariables: false, timeout ?? DefaultTimeout, endWhen: endWhen);
+    }
+
     /// <summary>Runs the worker as a lone process, with every launcher variable removed from its environment.</summary>
     public static Task<WorkerRun> RunAloneAsync(string[] arguments, TimeSpan? timeout = null) =>
         RunAsync(DotnetHost(), [WorkerPath, .. arguments], clearLauncherVariables: true, timeout ?? DefaultTimeout);
@@ -65,7 +76,8 @@ public static class WorkerLauncher
     private static string DotnetHost() =>
         Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host ? host : "dotnet";
 
-    private static async Task<WorkerRun> RunAsync(string program, string[] arguments, bool clearLauncherVariables, TimeSpan timeout, bool requireWorker = true)
+    private static async Task<WorkerRun> RunAsync(string program, string[] arguments, bool clearLauncherVariables, TimeSpan timeout, bool requireWorker = true,
+        Func<IReadOnlyList<WorkerEvent>, bool>? endWhen = null)
     {
         if (requireWorker && !File.Exists(WorkerPath))
             throw new InvalidOperationException($"The worker was not built next to the tests: {WorkerPath}");
@@ -86,14 +98,22 @@ public static class WorkerLauncher
 
         var clock = Stopwatch.StartNew();
         using var process = Process.Start(start) ?? throw new InvalidOperationException($"Could not start {program}.");
-        Task<string> output = process.StandardOutput.ReadToEndAsync();
+        var ended = new TaskCompletionSource();
+        Task<string> output = endWhen is null ? process.StandardOutput.ReadToEndAsync() : ReadUntilAsync(process.StandardOutput, endWhen, ended);
         Task<string> error = process.StandardError.ReadToEndAsync();
         bool timedOut = false;
+        bool endedByTest = false;
         using (var bound = new CancellationTokenSource(timeout))
         {
+            Task exited = process.WaitForExitAsync(bound.Token);
             try
             {
-                await process.WaitForExitAsync(bound.Token);
+                if (await Task.WhenAny(exited, ended.Task) == ended.Task && !process.HasExited)
+                {
+                    endedByTest = true;
+                    process.Kill(entireProcessTree: true);
+                }
+                await exited;
             }
             catch (OperationCanceledException)
             {
@@ -103,7 +123,22 @@ public static class WorkerLauncher
             }
         }
         clock.Stop();
-        return new WorkerRun(process.ExitCode, timedOut, clock.Elapsed, await output, await error);
+        return new WorkerRun(process.ExitCode, timedOut, clock.Elapsed, await output, await error) { EndedByTest = endedByTest };
+    }
+
+    private static async Task<string> ReadUntilAsync(StreamReader reader, Func<IReadOnlyList<WorkerEvent>, bool> endWhen, TaskCompletionSource ended)
+    {
+        var text = new System.Text.StringBuilder();
+        var events = new List<WorkerEvent>();
+        while (await reader.ReadLineAsync() is { } line)
+        {
+            text.Append(line).Append('\n');
+            if (WorkerEvent.TryParse(line) is { } parsed)
+                events.Add(parsed);
+            if (endWhen(events))
+                ended.TrySetResult();
+        }
+        return text.ToString();
     }
 
     private static bool IsLauncherVariable(string name) =>

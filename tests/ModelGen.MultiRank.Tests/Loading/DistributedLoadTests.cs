@@ -66,7 +66,31 @@ public sealed class DistributedLoadTests
 
         WorkerRun run = await WorkerLauncher.MpiRunAsync(["load", $"checkpoint={checkpoint.Folder}"]);
 
-        AssertSameFailureOnEveryRank(run, "DistributedLoadException", Path.GetFileName(shard));
+        // The checkpoint error itself, rebuilt on every rank: catch (SafeTensorsException) works on any rank.
+        AssertSameFailureOnEveryRank(run, "SafeTensorsFormatException", Path.GetFileName(shard));
+        Assert.All(run.Named("load-failed"), e =>
+        {
+            Assert.Equal("FileLengthMismatch", e["rule"]);
+            Assert.Equal(shard, e["file"]);
+        });
+    }
+
+    [Theory]
+    [InlineData("yes")]
+    [InlineData("no")]
+    public async Task AShardChangedDuringTheLoadEndsEveryRankWithTheSameTypedError(string map)
+    {
+        using var checkpoint = new RankTestCheckpoint();
+        string shard = checkpoint.Written.ShardPaths[0];
+
+        WorkerRun run = await WorkerLauncher.MpiRunAsync(["load", $"checkpoint={checkpoint.Folder}", $"map={map}", $"grow={shard}"]);
+
+        AssertSameFailureOnEveryRank(run, "SafeTensorsFormatException", Path.GetFileName(shard));
+        Assert.All(run.Named("load-failed"), e =>
+        {
+            Assert.Equal("FileChanged", e["rule"]);
+            Assert.Equal(shard, e["file"]);
+        });
     }
 
     [Fact]
@@ -78,7 +102,12 @@ public sealed class DistributedLoadTests
 
         WorkerRun run = await WorkerLauncher.MpiRunAsync(["load", $"checkpoint={checkpoint.Folder}"]);
 
-        AssertSameFailureOnEveryRank(run, "DistributedLoadException", Path.GetFileName(shard));
+        AssertSameFailureOnEveryRank(run, "SafeTensorsIndexException", Path.GetFileName(shard));
+        Assert.All(run.Named("load-failed"), e =>
+        {
+            Assert.Equal("ShardFileMissing", e["rule"]);
+            Assert.Equal(shard, e["file"]);
+        });
     }
 
     [Fact]

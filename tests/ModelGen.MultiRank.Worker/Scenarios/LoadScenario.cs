@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using ModelGen.Distributed;
 using ModelGen.Loading;
 using ModelGen.MultiRank.Worker.Loading;
+using ModelGen.SafeTensors;
 using TorchSharp;
 
 namespace ModelGen.MultiRank.Worker.Scenarios;
@@ -10,7 +11,8 @@ namespace ModelGen.MultiRank.Worker.Scenarios;
 /// Loads a checkpoint into <see cref="RankTestModel"/> on every rank and reports, per key, a digest of the bytes
 /// this rank ended up with, so the test can compare every rank with the file and with each other. Options:
 /// checkpoint=PATH; transport=Auto|Broadcast|PeerRead; map=yes|no (rank 0 maps the checkpoint); die=RANK makes that
-/// rank exit in the middle of the load.
+/// rank exit in the middle of the load; grow=FILE makes rank 0 append bytes to FILE after the first tensor, as a
+/// writer changing the checkpoint during the load would.
 /// </summary>
 public static class LoadScenario
 {
@@ -26,7 +28,7 @@ public static class LoadScenario
         string checkpoint = options.Text("checkpoint", "");
         int dieRank = options.Int("die", -1);
         var model = MetaConstruction.Build(() => new RankTestModel());
-        var progress = new DieMidway(group.Rank == dieRank);
+        var progress = new DieMidway(group.Rank == dieRank, group.Rank == 0 ? options.Text("grow", "") : "");
         LoadReport loaded;
         try
         {
@@ -37,6 +39,13 @@ public static class LoadScenario
                 Transport = Enum.Parse<LoadTransport>(options.Text("transport", nameof(LoadTransport.Auto)), ignoreCase: true),
                 MapCheckpoint = options.Text("map", "yes") == "yes",
             });
+        }
+        catch (SafeTensorsException e)
+        {
+            // Values without spaces first: the message, which may hold spaces, must come last.
+            report.Event("load-failed", ("type", e.GetType().Name), ("rule", e.Rule), ("file", e.FilePath),
+                ("key", e.Key ?? "-"), ("message", OneLine(e.Message)));
+            return LoadFailedExitCode;
         }
         catch (Exception e) when (e is DistributedLoadException or CheckpointMismatchException or LoadIncompleteException)
         {
@@ -73,12 +82,19 @@ public static class LoadScenario
 
     private static string OneLine(string text) => text.Replace('\n', ' ').Replace('\r', ' ');
 
-    /// <summary>Ends this process half-way through the load, as a crashed rank would.</summary>
-    private sealed class DieMidway(bool die) : IProgress<LoadProgress>
+    /// <summary>Ends this process half-way through the load, as a crashed rank would; or appends to a checkpoint file once.</summary>
+    private sealed class DieMidway(bool die, string grow) : IProgress<LoadProgress>
     {
+        private bool _grown;
+
         public void Report(LoadProgress value)
         {
             if (die && value.TensorsDone * 2 >= value.TensorsTotal) Environment.Exit(9);
+            if (grow.Length > 0 && !_grown)
+            {
+                using (var file = new FileStream(grow, FileMode.Append, FileAccess.Write)) file.Write(new byte[8]);
+                _grown = true;
+            }
         }
     }
 }

@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using ModelGen.Distributed;
 using ModelGen.Loading;
 using ModelGen.MultiRank.Worker.Loading;
+using ModelGen.SafeTensors;
 using ModelGen.Sharding;
 using TorchSharp;
 
@@ -35,7 +36,7 @@ public static class ShardedLoadScenario
                 Progress = new ExitMidway(group.Rank == dieRank),
             });
         }
-        catch (Exception e) when (e is DistributedLoadException or CheckpointMismatchException or LoadIncompleteException)
+        catch (Exception e) when (e is DistributedLoadException or CheckpointMismatchException or LoadIncompleteException or SafeTensorsException)
         {
             report.Event("load-failed", ("type", e.GetType().Name), ("message", e.Message.Replace('\n', ' ')));
             return LoadScenario.LoadFailedExitCode;

@@ -10,7 +10,7 @@ namespace ModelGen.MultiRank.Worker.Scenarios;
 /// The process-wide group outlives loads: two loads in a row without a group of their own, then
 /// ProcessGroups.FromEnvironment() again (the same open group every time) and an all-reduce on it. The program ends
 /// without disposing the group: MPI is finalized at process exit, and every rank must exit with code 0.
-/// Option: checkpoint=PATH.
+/// Options: checkpoint=PATH; dispose=yes disposes the group at the end (which finalizes MPI) and asks for it again.
 /// </summary>
 internal static unsafe class SharedGroupScenario
 {
@@ -30,6 +30,22 @@ internal static unsafe class SharedGroupScenario
             ("sameGroup", ReferenceEquals(group, ProcessGroups.FromEnvironment()) && ReferenceEquals(group, ProcessGroups.Mpi())),
             ("sum", values[0].item<float>()),
             ("finalized", IsFinalized()));
+
+        if (options.Text("dispose", "no") == "yes")
+        {
+            group.Dispose();
+            string again;
+            try
+            {
+                ProcessGroups.FromEnvironment();
+                again = "none";
+            }
+            catch (InvalidOperationException e)
+            {
+                again = e.Message.Replace(' ', '_');
+            }
+            report.Event("after-dispose", ("finalized", IsFinalized()), ("again", again));
+        }
         return 0;
     }
 

@@ -17,7 +17,7 @@ public sealed class PackedModelGen : IDisposable
     {
         Version = "0.1.0-test." + DateTime.UtcNow.ToString("yyyyMMddHHmmssfff", CultureInfo.InvariantCulture);
         FeedDirectory = Directory.CreateTempSubdirectory("modelgen-feed-").FullName;
-        _globalPackagesVersionFolder = Path.Combine(GlobalPackagesFolder(), "modelgen", Version);
+        _globalPackagesVersionFolder = NuGetCache.VersionFolder("ModelGen", Version);
 
         ProcessResult pack = ChildProcess.Dotnet(RepositoryRoot, PackTimeout,
             "pack", RepositoryPaths.RuntimeProject, "-c", "Release", "-o", FeedDirectory, $"-p:Version={Version}",
@@ -45,25 +45,7 @@ public sealed class PackedModelGen : IDisposable
     public void Dispose()
     {
         Directory.Delete(FeedDirectory, recursive: true);
-        if (Directory.Exists(_globalPackagesVersionFolder)) Directory.Delete(_globalPackagesVersionFolder, recursive: true);
-        // The id folder goes too when no other version (a real install, a concurrent run) lives in it.
-        string idFolder = Path.GetDirectoryName(_globalPackagesVersionFolder)!;
-        if (Directory.Exists(idFolder) && !Directory.EnumerateFileSystemEntries(idFolder).Any())
-        {
-            try { Directory.Delete(idFolder); }
-            catch (IOException) { /* another run just restored a version into it */ }
-        }
-    }
-
-    /// <summary>The folder restore extracts packages to, as NuGet itself reports it.</summary>
-    private static string GlobalPackagesFolder()
-    {
-        ProcessResult locals = ChildProcess.Dotnet(Path.GetTempPath(), TimeSpan.FromMinutes(1), "nuget", "locals", "global-packages", "--list");
-        const string Prefix = "global-packages:";
-        string? line = locals.Output.Split('\n').Select(l => l.Trim()).FirstOrDefault(l => l.StartsWith(Prefix, StringComparison.Ordinal));
-        if (locals.ExitCode != 0 || line is null)
-            throw new InvalidOperationException($"cannot find the global packages folder:\n{locals.Output}");
-        return line[Prefix.Length..].Trim();
+        NuGetCache.Remove(_globalPackagesVersionFolder);
     }
 }
 

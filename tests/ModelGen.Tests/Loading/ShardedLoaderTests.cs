@@ -176,11 +176,11 @@ public sealed class ShardedLoaderTests : IDisposable
         byte[] bytes = File.ReadAllBytes(path);
         File.WriteAllBytes(path, bytes[..^8]);
 
-        var error = Assert.Throws<DistributedLoadException>(() => ShardedLoader.Load(OnMeta(), path, Single()));
+        var error = Assert.Throws<SafeTensorsFormatException>(() => ShardedLoader.Load(OnMeta(), path, Single()));
 
-        Assert.Equal(0, error.FailingRank);
-        Assert.Contains("full.safetensors", error.Message);
-        Assert.IsAssignableFrom<SafeTensorsException>(error.InnerException);
+        Assert.Equal(SafeTensorsRule.FileLengthMismatch, error.Rule);
+        Assert.Equal(path, error.FilePath);
+        Assert.Equal(0, Assert.IsType<DistributedLoadException>(error.InnerException).FailingRank);
     }
 
     [Fact]
@@ -192,9 +192,10 @@ public sealed class ShardedLoaderTests : IDisposable
         SafeTensorsShardedWriteResult written = SafeTensorsShardedWriter.Write(folder, tensors, maxShardBytes: 64);
         File.Delete(written.ShardPaths[^1]);
 
-        var error = Assert.Throws<DistributedLoadException>(() => ShardedLoader.Load(OnMeta(), folder, Single()));
+        var error = Assert.Throws<SafeTensorsIndexException>(() => ShardedLoader.Load(OnMeta(), folder, Single()));
 
-        Assert.Contains(Path.GetFileName(written.ShardPaths[^1]), error.Message);
+        Assert.Equal(SafeTensorsRule.ShardFileMissing, error.Rule);
+        Assert.Equal(written.ShardPaths[^1], error.FilePath);
     }
 
     [Fact]

@@ -20,6 +20,7 @@ public sealed unsafe class TransportSelectionTests
         public int Size => 2;
         public int LocalRank => 1;
         public int LocalSize => 2;
+        public TimeSpan Timeout { get; set; } = ProcessGroupTimeout.Default;
 
         public void Broadcast(Span<byte> buffer, int root = 0)
         {

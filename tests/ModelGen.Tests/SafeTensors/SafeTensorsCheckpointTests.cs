@@ -195,7 +195,7 @@ public class SafeTensorsCheckpointTests
     }
 
     [Fact]
-    public void SymbolicLinkLeadingOutOfTheFolder()
+    public void SymbolicLinkLeadingOutOfTheFolderIsFollowedUnlessTheStrictModeIsOn()
     {
         if (OperatingSystem.IsWindows())
             return;
@@ -206,15 +206,22 @@ public class SafeTensorsCheckpointTests
         string moved = outside.File("elsewhere.safetensors");
         File.Move(shard, moved);
         File.CreateSymbolicLink(shard, moved);
-        var e = IndexRejected(written.IndexPath, SafeTensorsRule.PathEscapesCheckpoint, written.IndexPath, "embed.weight");
+
+        // Link-based layouts (the Hugging Face cache) open by default.
+        using (var checkpoint = SafeTensorsCheckpoint.Open(written.IndexPath))
+            Assert.True(checkpoint.Contains("embed.weight"));
+
+        var strict = new SafeTensorsReadOptions { AllowLinksOutsideCheckpoint = false };
+        var e = Assert.Throws<SafeTensorsIndexException>(() => SafeTensorsCheckpoint.Open(written.IndexPath, strict));
+        Assert.Equal(SafeTensorsRule.PathEscapesCheckpoint, e.Rule);
+        Assert.Equal(written.IndexPath, e.FilePath);
+        Assert.Equal("embed.weight", e.Key);
+        Assert.Contains(moved, e.Message);
         Assert.Contains(nameof(SafeTensorsReadOptions.AllowLinksOutsideCheckpoint), e.Message);
 
-        // Link-based layouts (the Hugging Face cache) opt in; '..' names stay refused even then.
-        var options = new SafeTensorsReadOptions { AllowLinksOutsideCheckpoint = true };
-        using (var checkpoint = SafeTensorsCheckpoint.Open(written.IndexPath, options))
-            Assert.True(checkpoint.Contains("embed.weight"));
+        // '..' names stay refused whatever the option says.
         RewriteIndex(written.IndexPath, map => map["embed.weight"] = "../x/model-00001-of-00004.safetensors");
-        var dotDot = Assert.Throws<SafeTensorsIndexException>(() => SafeTensorsCheckpoint.Open(written.IndexPath, options));
+        var dotDot = Assert.Throws<SafeTensorsIndexException>(() => SafeTensorsCheckpoint.Open(written.IndexPath));
         Assert.Equal(SafeTensorsRule.PathEscapesCheckpoint, dotDot.Rule);
     }
 

@@ -22,7 +22,7 @@ internal static class InspectCommand
             bool asJson = parse.GetValue(json);
             return CommandGuard.Run(console, "inspect", asJson, () =>
             {
-                using SafeTensorsCheckpoint checkpoint = SafeTensorsCheckpoint.Open(parse.GetValue(path)!);
+                using SafeTensorsCheckpoint checkpoint = CheckpointFiles.Open(parse.GetValue(path)!);
                 var summary = CheckpointSummary.Of(checkpoint);
                 if (asJson) WriteJson(console.Output, checkpoint, summary);
                 else WriteText(console.Output, checkpoint, summary);
@@ -32,8 +32,9 @@ internal static class InspectCommand
         return command;
     }
 
+    /// <summary>Entries in natural key order (<c>layers.2</c> before <c>layers.10</c>), as a reader scans them.</summary>
     private static IEnumerable<SafeTensorsEntry> ByKey(SafeTensorsCheckpoint checkpoint) =>
-        checkpoint.Entries.OrderBy(e => e.Name, StringComparer.Ordinal);
+        checkpoint.Entries.OrderBy(e => e.Name, NaturalKeyOrder.Instance);
 
     private static void WriteText(TextWriter output, SafeTensorsCheckpoint checkpoint, CheckpointSummary summary)
     {

@@ -81,10 +81,7 @@ internal static class ManifestCommand
             if (File.Exists(candidate) && CheckpointManifest.IsCheckpoint(candidate))
                 return Path.GetFullPath(candidate);
         }
-        if (!Directory.Exists(path) && File.Exists(path) && !CheckpointManifest.IsCheckpoint(path))
-            throw new CommandFailureException(new CommandFailure("NotACheckpoint", Path.GetFullPath(path), null,
-                "the file is neither a .safetensors file nor a *.index.json.", ExitCodes.Failed));
-        using SafeTensorsCheckpoint checkpoint = SafeTensorsCheckpoint.Open(path);
+        using SafeTensorsCheckpoint checkpoint = CheckpointFiles.Open(path);
         return CheckpointLocation.OpenedPath(checkpoint);
     }
 }

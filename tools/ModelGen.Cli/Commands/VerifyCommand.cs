@@ -22,7 +22,7 @@ internal static class VerifyCommand
             bool asJson = parse.GetValue(json);
             return CommandGuard.Run(console, "verify", asJson, () =>
             {
-                using SafeTensorsCheckpoint checkpoint = SafeTensorsCheckpoint.Open(parse.GetValue(path)!);
+                using SafeTensorsCheckpoint checkpoint = CheckpointFiles.Open(parse.GetValue(path)!);
                 IVerifyProgress progress = console.ErrorIsTerminal
                     ? new TerminalProgress(console.Error)
                     : new LineProgress(console.Error);

@@ -76,7 +76,7 @@ public sealed unsafe partial class MpiProcessGroup
                 expected[r] = rootProblem is null ? byteCounts[r] : -1;
         }
 
-        Enter();
+        Enter(operation);
         long mine;
         nint request;
         fixed (long* counts = expected)

@@ -12,7 +12,7 @@ public sealed unsafe partial class MpiProcessGroup
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         TensorArguments.CheckAllGather(input, output, Size);
-        Enter();
+        Enter(nameof(AllGather));
         using StagedTensor send = StagedTensor.WithValues(input);
         using StagedTensor receive = StagedTensor.ForOutput(output);
         long blockBytes = TensorMemory.ByteLength(send.Working);
@@ -28,7 +28,7 @@ public sealed unsafe partial class MpiProcessGroup
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         TensorArguments.CheckAllReduce(tensor, op);
-        Enter();
+        Enter(nameof(AllReduce));
         using StagedTensor staged = StagedTensor.WithValues(tensor, ReductionType(tensor.dtype));
         torch.Tensor working = staged.Working;
         long count = working.numel();
@@ -53,7 +53,7 @@ public sealed unsafe partial class MpiProcessGroup
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         TensorArguments.CheckReduceScatter(input, output, op, Size);
-        Enter();
+        Enter(nameof(ReduceScatter));
         torch.ScalarType working = ReductionType(input.dtype);
         using StagedTensor send = StagedTensor.WithValues(input, working);
         using StagedTensor receive = StagedTensor.ForOutput(output, working);

@@ -1,4 +1,5 @@
 using ModelGen.Native;
+using System.Diagnostics;
 using System.Diagnostics.CodeAnalysis;
 using TorchSharp;
 
@@ -9,7 +10,8 @@ namespace ModelGen.Distributed.Mpi;
 /// started alone it is rank 0 of 1. MPI can be initialized once per process, so there is one group per process
 /// (<see cref="ProcessGroups.FromEnvironment"/> and <see cref="ProcessGroups.Mpi"/> return it). A group that
 /// initialized MPI finalizes it once: when the program disposes it (on every rank: finalizing waits for the other
-/// ranks), or otherwise when the process exits (<see cref="AppDomain.ProcessExit"/>). While the group is open, an
+/// ranks), or otherwise when the process exits with code 0 (<see cref="AppDomain.ProcessExit"/>; a rank exiting with
+/// another code leaves ending the job to mpirun). While the group is open, an
 /// exception that nothing catches aborts the whole job (exit code <see cref="UnhandledExceptionExitCode"/>):
 /// otherwise the unwinding would finalize MPI on this rank while the others wait for it in a collective.
 /// </summary>
@@ -24,9 +26,17 @@ public sealed unsafe partial class MpiProcessGroup : IProcessGroup
     private readonly MpiApi _api;
     private readonly bool _ownsInitialization;
     private readonly nint _pointToPoint;
+    private readonly MpiLiveness _liveness;
     private int _maxChunkBytes = BroadcastChunks.DefaultMaxChunkBytes;
+    private TimeSpan _timeout = ProcessGroupTimeout.Default;
     private long _collectives;
+    private string _operation = "";
+    private long _deadline;
+    private volatile DistributedTimeoutException? _broken;
     private bool _disposed;
+
+    /// <summary>How often a waiting rank looks for another rank's "stopping" message.</summary>
+    private static readonly long LivenessPollTicks = Stopwatch.Frequency / 500;
 
     private MpiProcessGroup(MpiApi api, bool ownsInitialization, int threadLevel)
     {
@@ -55,6 +65,7 @@ public sealed unsafe partial class MpiProcessGroup : IProcessGroup
         nint pointToPoint;
         api.Check(api.CommDup(api.CommWorld, &pointToPoint), "MPI_Comm_dup");
         _pointToPoint = pointToPoint;
+        _liveness = new MpiLiveness(api, rank, size);
         AppDomain.CurrentDomain.UnhandledException += AbortOnUnhandledException;
         AppDomain.CurrentDomain.ProcessExit += DisposeAtExit;
     }
@@ -149,6 +160,28 @@ public sealed unsafe partial class MpiProcessGroup : IProcessGroup
     /// <summary>Whether <see cref="Dispose"/> was called.</summary>
     internal bool IsDisposed => _disposed;
 
+    /// <inheritdoc />
+    /// <remarks>
+    /// Every wait polls a non-blocking MPI call against this deadline. When it passes, this rank tells the others
+    /// on a side communicator and listens for a grace period (a quarter of the timeout, 1 to 10 s) for the ranks
+    /// still waiting in a collective, which stop too; every live rank then throws
+    /// <see cref="DistributedTimeoutException"/> naming the ranks that did not respond.
+    /// </remarks>
+    public TimeSpan Timeout
+    {
+        get => _timeout;
+        set
+        {
+            ProcessGroupTimeout.Check(value);
+            _timeout = value;
+        }
+    }
+
+    /// <summary>How long a rank that stops waiting listens for the others.</summary>
+    internal TimeSpan Grace => _timeout == System.Threading.Timeout.InfiniteTimeSpan
+        ? TimeSpan.FromSeconds(10)
+        : TimeSpan.FromTicks(Math.Clamp(_timeout.Ticks / 4, TimeSpan.TicksPerSecond, 10 * TimeSpan.TicksPerSecond));
+
     /// <summary>Whether this group initialized MPI (and so finalizes it on <see cref="Dispose"/>).</summary>
     internal bool OwnsInitialization => _ownsInitialization;
 
@@ -180,14 +213,14 @@ public sealed unsafe partial class MpiProcessGroup : IProcessGroup
     }
 
     /// <inheritdoc />
-    public void BroadcastNative(nint address, long byteCount, int root = 0) => BroadcastBytes(address, byteCount, root, bulk: true);
+    public void BroadcastNative(nint address, long byteCount, int root = 0) => BroadcastBytes(address, byteCount, root, bulk: true, "Broadcast");
 
-    private void BroadcastBytes(nint address, long byteCount, int root, bool bulk)
+    private void BroadcastBytes(nint address, long byteCount, int root, bool bulk, string operation)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         CollectiveArguments.CheckRoot(root, Size);
         CollectiveArguments.CheckRange(address, byteCount);
-        Enter();
+        Enter(operation);
         foreach ((long offset, int length) in BroadcastChunks.Plan(byteCount, _maxChunkBytes))
         {
             nint request;
@@ -203,9 +236,10 @@ public sealed unsafe partial class MpiProcessGroup : IProcessGroup
         CollectiveArguments.CheckRoot(root, Size);
         long length = Rank == root ? payload.Length : 0;
         // The receivers typically wait here while the root prepares the message: a waiting rank sleeps.
-        BroadcastBytes((nint)(&length), sizeof(long), root, bulk: false);
+        BroadcastBytes((nint)(&length), sizeof(long), root, bulk: false, nameof(BroadcastMessage));
         byte[] message = Rank == root ? payload.ToArray() : new byte[checked((int)length)];
-        Broadcast(message, root);
+        fixed (byte* start = message)
+            BroadcastBytes((nint)start, message.Length, root, bulk: true, nameof(BroadcastMessage));
         return message;
     }
 
@@ -213,7 +247,7 @@ public sealed unsafe partial class MpiProcessGroup : IProcessGroup
     public long AllReduceMax(long value)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
-        Enter();
+        Enter(nameof(AllReduceMax));
         long result;
         nint request;
         _api.Check(_api.Iallreduce(&value, &result, 1, _api.Int64, _api.OpMax, _api.CommWorld, &request), "MPI_Iallreduce");
@@ -225,17 +259,41 @@ public sealed unsafe partial class MpiProcessGroup : IProcessGroup
     public void Barrier()
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
-        Enter();
+        Enter(nameof(Barrier));
         nint request;
         _api.Check(_api.Ibarrier(_api.CommWorld, &request), "MPI_Ibarrier");
         Wait(&request, 1, bulk: false);
     }
 
-    /// <summary>Counts this rank's collectives: every rank calls them in the same order, so the numbers match.</summary>
-    private void Enter() => _collectives++;
+    /// <summary>
+    /// Starts a collective: refuses at once when the group was ended by a timeout (here or on a rank that said so),
+    /// counts it (every rank calls the collectives in the same order, so the numbers match) and sets its deadline.
+    /// </summary>
+    private void Enter(string operation)
+    {
+        if (_broken is { } broken)
+            throw broken.Again(operation);
+        _collectives++;
+        _operation = operation;
+        _deadline = _timeout == System.Threading.Timeout.InfiniteTimeSpan
+            ? long.MaxValue
+            : Stopwatch.GetTimestamp() + (long)(_timeout.TotalSeconds * Stopwatch.Frequency);
+        if (_liveness.FirstStoppedRank() is >= 0 and int stopped)
+            Stop(stopped);
+    }
+
+    /// <summary>Stops waiting for good: tells the others, learns who is there, breaks the group and throws.</summary>
+    [DoesNotReturn]
+    private void Stop(int abandonedBy)
+    {
+        IReadOnlyList<int> missing = _liveness.Resolve(_collectives, Grace);
+        var failure = new DistributedTimeoutException(Rank, Size, _operation, _collectives, _timeout, abandonedBy, missing);
+        _broken = failure;
+        throw failure;
+    }
 
     /// <summary>
-    /// Waits for <paramref name="requests"/> by polling. A rank that waits for another (typically while rank 0 reads)
+    /// Waits for <paramref name="requests"/> by polling, until the collective's deadline. A rank that waits for another (typically while rank 0 reads)
     /// must leave the CPU to the rank doing the work when ranks outnumber cores, so latency-bound waits (one number,
     /// a barrier) back off to 1 ms sleeps. Bulk transfers progress only while MPI is polled, so their waits keep
     /// polling, yielding the core between polls when oversubscribed, as Open MPI's own blocking calls do.
@@ -243,10 +301,20 @@ public sealed unsafe partial class MpiProcessGroup : IProcessGroup
     private void Wait(nint* requests, int count, bool bulk)
     {
         int done = 0;
+        long nextLivenessPoll = 0;
         for (int poll = 0; ; poll++)
         {
             _api.Check(_api.Testall(count, requests, &done, 0), "MPI_Testall");
             if (done != 0) return;
+            long now = Stopwatch.GetTimestamp();
+            if (now >= nextLivenessPoll)
+            {
+                nextLivenessPoll = now + LivenessPollTicks;
+                if (_liveness.FirstStoppedRank() is >= 0 and int stopped)
+                    Stop(stopped);
+            }
+            if (now >= _deadline)
+                Stop(Rank);
             Pause(poll, bulk);
         }
     }
@@ -290,22 +358,37 @@ public sealed unsafe partial class MpiProcessGroup : IProcessGroup
         Abort(UnhandledExceptionExitCode);
     }
 
-    // A group nobody disposed finalizes MPI when the process ends normally, so every rank leaves the job cleanly.
+    /// <summary>
+    /// A group nobody disposed finalizes MPI when the process exits with code 0, so every rank leaves the job cleanly.
+    /// A rank that exits with another code (for example Environment.Exit mid-job) does not finalize: MPI_Finalize
+    /// would wait for ranks that may be waiting for this one, while mpirun ends the whole job when a rank exits
+    /// non-zero. Finalizing waits for the other ranks at most the group's <see cref="Timeout"/>.
+    /// </summary>
     private void DisposeAtExit(object? sender, EventArgs e)
     {
-        try
+        if (Environment.ExitCode != 0 || _disposed)
+            return;
+        var finalizing = new Thread(() =>
         {
-            Dispose();
-        }
-        catch (MpiException error)
-        {
-            Console.Error.WriteLine($"Rank {Rank} of {Size}: finalizing MPI at exit failed: {error.Message}");
-        }
+            try
+            {
+                Dispose();
+            }
+            catch (MpiException error)
+            {
+                Console.Error.WriteLine($"Rank {Rank} of {Size}: finalizing MPI at exit failed: {error.Message}");
+            }
+        })
+        { IsBackground = true, Name = "MPI finalize at exit" };
+        finalizing.Start();
+        if (!finalizing.Join(_timeout))
+            Console.Error.WriteLine($"Rank {Rank} of {Size}: MPI_Finalize at exit waited {_timeout} for the other ranks; exiting without it.");
     }
 
     /// <summary>
     /// Finalizes MPI if this group initialized it and nobody finalized it yet; afterwards no group can be opened in
-    /// this process. Call it on every rank, or leave it to the process exit.
+    /// this process. Call it on every rank, or leave it to the process exit. After a
+    /// <see cref="DistributedTimeoutException"/> it returns at once without finalizing (a rank is not answering).
     /// </summary>
     public void Dispose()
     {
@@ -316,12 +399,17 @@ public sealed unsafe partial class MpiProcessGroup : IProcessGroup
             _disposed = true;
             AppDomain.CurrentDomain.UnhandledException -= AbortOnUnhandledException;
             AppDomain.CurrentDomain.ProcessExit -= DisposeAtExit;
+            // After a timeout some rank is not answering: MPI_Finalize would wait for it for ever. The process
+            // should end; mpirun then ends the job.
+            if (_broken is not null)
+                return;
             int finalized;
             _api.Check(_api.Finalized(&finalized), "MPI_Finalized");
             if (finalized == 0)
             {
                 nint pointToPoint = _pointToPoint;
                 _api.Check(_api.CommFree(&pointToPoint), "MPI_Comm_free");
+                _liveness.Free();
             }
             if (!_ownsInitialization)
                 return;

@@ -1,19 +1,19 @@
 using TorchSharp;
 
-namespace ModelGen.Examples.Llama.Model;
+namespace ModelGen.Examples.Modeling;
 
 /// <summary>
-/// <c>rope_scaling</c> of a Llama config: <c>linear</c> (positions divided by a factor) or <c>llama3</c>
-/// (Llama 3.1's frequency-dependent scaling). Other kinds are refused rather than silently ignored.
+/// A rotary scaling the examples compute: <c>linear</c> (positions divided by a factor) or <c>llama3</c> (Llama 3.1's
+/// frequency-dependent scaling). Fields a kind does not use are zero, so two equal scalings compare equal.
 /// </summary>
 /// <param name="Kind"><c>rope_type</c> (or the older <c>type</c>).</param>
 /// <param name="Factor"><c>factor</c>.</param>
 /// <param name="LowFreqFactor"><c>low_freq_factor</c> (llama3).</param>
 /// <param name="HighFreqFactor"><c>high_freq_factor</c> (llama3).</param>
 /// <param name="OriginalMaxPositions"><c>original_max_position_embeddings</c> (llama3).</param>
-public sealed record RopeScaling(string Kind, double Factor, double LowFreqFactor, double HighFreqFactor, int OriginalMaxPositions)
+public sealed record RopeScaling(string Kind, double Factor, double LowFreqFactor = 0, double HighFreqFactor = 0, int OriginalMaxPositions = 0)
 {
-    /// <summary>The kinds this example computes.</summary>
+    /// <summary>The <c>rope_type</c> values the examples compute (<c>default</c> means no scaling).</summary>
     public static readonly IReadOnlyList<string> Supported = ["default", "linear", "llama3"];
 
     /// <summary>Scales the inverse frequencies as transformers' <c>ROPE_INIT_FUNCTIONS</c> does for this kind.</summary>
@@ -22,12 +22,19 @@ public sealed record RopeScaling(string Kind, double Factor, double LowFreqFacto
         ArgumentNullException.ThrowIfNull(inverseFrequencies);
         return Kind switch
         {
-            "default" => inverseFrequencies.clone(),
             "linear" => inverseFrequencies / Factor,
             "llama3" => Llama3(inverseFrequencies),
-            _ => throw new FormatException($"rope_scaling type '{Kind}' is not supported (supported: {string.Join(", ", Supported)})."),
+            _ => throw new FormatException($"rope_type '{Kind}' is not implemented (implemented: {string.Join(", ", Supported)})."),
         };
     }
+
+    /// <inheritdoc />
+    public override string ToString() => Kind switch
+    {
+        "llama3" => FormattableString.Invariant(
+            $"llama3 (factor {Factor}, low_freq_factor {LowFreqFactor}, high_freq_factor {HighFreqFactor}, original_max_position_embeddings {OriginalMaxPositions})"),
+        _ => FormattableString.Invariant($"{Kind} (factor {Factor})"),
+    };
 
     private torch.Tensor Llama3(torch.Tensor invFreq)
     {
