@@ -5,6 +5,7 @@ using ModelGen.Distributed;
 using ModelGen.Loading;
 using ModelGen.MultiRank.Worker.Training;
 using ModelGen.SafeTensors;
+using ModelGen.Saving;
 using ModelGen.Sharding;
 using ModelGen.Training;
 using TorchSharp;
@@ -20,7 +21,9 @@ namespace ModelGen.MultiRank.Worker.Scenarios;
 /// bucket=BYTES; fail=RANK (that rank's loss throws at step 2); die=RANK (that rank is killed in the middle of step 2's
 /// forward pass, as a crash would end it); shape=small|large (<see cref="TrainTestShape"/>); length=N (tokens per
 /// micro-batch); units=layers|all (sharded units: the decoder layers, or also the embedding, final norm and head);
-/// memory=yes (report this rank's resident memory before training and its peak while training).
+/// memory=yes (report this rank's resident memory before training and its peak while training); save=DIR (save the
+/// trained model with <see cref="ModelSaver"/>, load that folder again with the same placement and report whether
+/// every tensor came back bit for bit).
 /// </summary>
 public static class TrainScenario
 {
@@ -111,6 +114,8 @@ public static class TrainScenario
             report.Event("memory", ("rssBefore", rssBefore), ("peakRss", ProcessMemory.PeakRssBytes()), ("parameterBytes", loaded.ParameterBytes),
                 ("peakGathered", sharded?.PeakGatheredBytes ?? 0));
         WriteParameters(trainGroup, model, loaded.Sharding, options.Text("out", ""));
+        if (options.Text("save", "") is { Length: > 0 } saveFolder)
+            SaveAndReload(trainGroup, report, model, loaded, saveFolder, dtype, shape);
         report.Event("trained", ("mode", mode));
         return 0;
     }
@@ -130,6 +135,24 @@ public static class TrainScenario
         GC.Collect();
         GC.WaitForPendingFinalizers();
         File.WriteAllText("/proc/self/clear_refs", "5");
+    }
+
+    private static void SaveAndReload(IProcessGroup group, Report report, TrainTestModel model, LoadReport loaded, string folder, torch.ScalarType dtype, TrainTestShape shape)
+    {
+        SaveReport saved = ModelSaver.Save(model, folder, new SaveOptions { ProcessGroup = group, Overwrite = true });
+        var again = MetaConstruction.Build(() => new TrainTestModel(dtype, shape));
+        LoadReport reloaded = ShardedLoader.Load(again, folder, new LoadOptions { ProcessGroup = group, Placement = loaded.Placement });
+        var trained = model.state_dict();
+        int differing = 0;
+        foreach (var (key, tensor) in again.state_dict())
+        {
+            // Each rank compares what it holds: its own rows when sharded, the whole tensor otherwise.
+            using torch.Tensor mine = trained[key].contiguous();
+            using torch.Tensor back = tensor.contiguous();
+            if (!mine.bytes.SequenceEqual(back.bytes)) differing++;
+        }
+        report.Event("reloaded", ("files", saved.ShardPaths.Count), ("tensors", again.state_dict().Count), ("differing", differing),
+            ("placement", reloaded.Placement));
     }
 
     private static void WriteParameters(IProcessGroup group, TrainTestModel model, ModelSharding? sharding, string path)
