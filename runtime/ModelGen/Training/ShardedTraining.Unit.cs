@@ -15,14 +15,14 @@ public sealed partial class ShardedTraining
         private torch.Tensor? _randomState;
         private bool _gathered;
 
-        public TrainingUnit(Func<ShardedTraining> owner, ShardedUnit unit, torch.nn.Module module, List<ShardedSlot> slots, List<torch.Tensor> members, List<torch.Tensor> replicated)
+        public TrainingUnit(Func<ShardedTraining> owner, ShardedUnit unit, torch.nn.Module module, List<ShardedSlot> slots, List<torch.Tensor> members, List<torch.Tensor> others)
         {
             _owner = owner;
             Unit = unit;
             Module = module;
             Slots = slots;
             Members = slots.Zip(members).ToList();
-            Replicated = replicated;
+            Others = others;
             _ownRows = slots.Select(s => s.Padded.narrow(0, 0, s.RowCount)).ToList();
         }
 
@@ -35,8 +35,11 @@ public sealed partial class ShardedTraining
         /// <summary>Each sharded key's slot and the module's member (a parameter whose storage is swapped).</summary>
         public List<(ShardedSlot Slot, torch.Tensor Member)> Members { get; }
 
-        /// <summary>Trainable tensors under the unit that are whole on every rank.</summary>
-        public List<torch.Tensor> Replicated { get; }
+        /// <summary>
+        /// Trainable tensors the unit uses but does not own: replicated keys under it (their gradients are averaged after
+        /// backward) and root tensors such as a tied weight (full while the root is gathered, reduced with the root's).
+        /// </summary>
+        public List<torch.Tensor> Others { get; }
 
         /// <summary>Puts every member's full tensor in place (one all-gather each). A collective.</summary>
         public void Gather()
@@ -119,9 +122,9 @@ public sealed partial class ShardedTraining
                 {
                     ShardGradientReduction.ReduceScatter(owner._group,
                         Members.Select((m, i) => new ShardGradientReduction.Item(m.Slot, result!.MemberGrads[i], m.Member)).ToList());
-                    for (int i = 0; i < Replicated.Count; i++)
+                    for (int i = 0; i < Others.Count; i++)
                     {
-                        if (result!.ReplicatedGrads[i] is { } grad) ShardGradientReduction.Accumulate(Replicated[i], grad);
+                        if (result!.OtherGrads[i] is { } grad) ShardGradientReduction.Accumulate(Others[i], grad);
                     }
                     return result!.TakeInputGrads();
                 }
@@ -153,16 +156,15 @@ public sealed partial class ShardedTraining
                 targets.AddRange(inputSlots.Select(i => leaves[i]));
                 var memberSlots = Enumerable.Range(0, Members.Count).Where(i => Members[i].Member.requires_grad).ToList();
                 targets.AddRange(memberSlots.Select(i => Members[i].Member));
-                var replicatedSlots = Enumerable.Range(0, Replicated.Count).Where(i => Replicated[i].requires_grad).ToList();
-                targets.AddRange(replicatedSlots.Select(i => Replicated[i]));
+                targets.AddRange(Others);
 
-                var result = new Recomputed(leaves.Length, Members.Count, Replicated.Count);
+                var result = new Recomputed(leaves.Length, Members.Count, Others.Count);
                 if (targets.Count == 0 || !output.requires_grad) return result;
                 IList<torch.Tensor> grads = torch.autograd.grad([output], targets, [gradOutput], retain_graph: false, create_graph: false, allow_unused: true);
                 int next = 0;
                 foreach (int i in inputSlots) result.InputGrads[i] = Defined(grads[next++]);
                 foreach (int i in memberSlots) result.MemberGrads[i] = Defined(grads[next++]);
-                foreach (int i in replicatedSlots) result.ReplicatedGrads[i] = Defined(grads[next++]);
+                for (int i = 0; i < Others.Count; i++) result.OtherGrads[i] = Defined(grads[next++]);
                 return result;
             }
             finally
@@ -189,13 +191,13 @@ public sealed partial class ShardedTraining
     }
 
     /// <summary>The gradients one recomputation produced, by position.</summary>
-    internal sealed class Recomputed(int inputs, int members, int replicated) : IDisposable
+    internal sealed class Recomputed(int inputs, int members, int others) : IDisposable
     {
         public torch.Tensor?[] InputGrads { get; } = new torch.Tensor?[inputs];
 
         public torch.Tensor?[] MemberGrads { get; } = new torch.Tensor?[members];
 
-        public torch.Tensor?[] ReplicatedGrads { get; } = new torch.Tensor?[replicated];
+        public torch.Tensor?[] OtherGrads { get; } = new torch.Tensor?[others];
 
         /// <summary>The input gradients go to autograd, which then owns them.</summary>
         public torch.Tensor?[] TakeInputGrads()
@@ -207,7 +209,7 @@ public sealed partial class ShardedTraining
 
         public void Dispose()
         {
-            foreach (torch.Tensor? grad in InputGrads.Concat(MemberGrads).Concat(ReplicatedGrads)) grad?.Dispose();
+            foreach (torch.Tensor? grad in InputGrads.Concat(MemberGrads).Concat(OtherGrads)) grad?.Dispose();
         }
     }
 }

@@ -76,22 +76,28 @@ public sealed partial class ShardedTraining : IDisposable
         var members = sharding.Sharded.ToDictionary(s => s.Key, s => slots[s.Key].Get()!, StringComparer.Ordinal);
         var memberHandles = members.Values.Select(m => m.Handle).ToHashSet();
 
-        // Trainable tensors held whole on every rank, each once (tied names share one), assigned to the innermost unit.
+        // Trainable tensors held whole on every rank, each once (tied names share one).
         var seen = new HashSet<nint>();
         var replicated = plan.Root.named_parameters()
             .Where(p => p.parameter.requires_grad && !memberHandles.Contains(p.parameter.Handle) && seen.Add(p.parameter.Handle))
             .Select(p => (p.name, Parameter: (torch.Tensor)p.parameter))
             .ToList();
-        string UnitOf(string key) => plan.Units.First(u => ShardedUnit.Contains(u.Name, key)).Name;
 
         var runtimeUnits = new List<TrainingUnit>();
         ShardedTraining? training = null;
         foreach (ShardedUnit unit in plan.Units)
         {
             torch.nn.Module module = plan.ModuleOf(unit);
-            var unitReplicated = replicated.Where(p => UnitOf(p.name) == unit.Name).Select(p => p.Parameter).ToList();
-            runtimeUnits.Add(new TrainingUnit(() => training!, unit, module, unit.Keys.Select(k => sharding.Find(k)!).ToList(),
-                unit.Keys.Select(k => members[k]).ToList(), unitReplicated));
+            List<torch.Tensor> own = unit.Keys.Select(k => members[k]).ToList();
+            // What else an inner unit's recomputation must differentiate: replicated tensors under it, and tensors of
+            // the root it uses (a tied weight), gathered while it runs.
+            var ownHandles = own.Select(m => m.Handle).ToHashSet();
+            var unitSeen = new HashSet<nint>();
+            List<torch.Tensor> others = unit.Name.Length == 0 ? [] : module.parameters()
+                .Where(p => p.requires_grad && !ownHandles.Contains(p.Handle) && unitSeen.Add(p.Handle))
+                .Select(p => (torch.Tensor)p)
+                .ToList();
+            runtimeUnits.Add(new TrainingUnit(() => training!, unit, module, unit.Keys.Select(k => sharding.Find(k)!).ToList(), own, others));
         }
 
         IProcessGroup group = sharding.Group;
