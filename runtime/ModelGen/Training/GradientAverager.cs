@@ -21,7 +21,7 @@ internal sealed class GradientAverager
         _group = group;
         _parameters = parameters.Select(p => p.Parameter).ToList();
         LayoutAgreement.Check(group, what, parameters.Select(p =>
-            string.Create(CultureInfo.InvariantCulture, $"{p.Name} {p.Parameter.dtype} [{string.Join(",", p.Parameter.shape)}]")));
+            string.Create(CultureInfo.InvariantCulture, $"{p.Name} {p.Parameter.dtype} [{string.Join(",", p.Parameter.shape)}]")).ToList());
         Buckets = GradientBucketPlan.Plan(_parameters.Select(p => (p.dtype, p.numel())).ToList(), bucketBytes);
     }
 

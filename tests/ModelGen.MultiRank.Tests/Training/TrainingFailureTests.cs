@@ -44,4 +44,23 @@ public sealed class TrainingFailureTests
         Assert.NotEqual(0, run.ExitCode);
         Assert.Empty(run.Named("trained"));
     }
+
+    [Fact]
+    public async Task RanksTrainingDifferentTensorsFailTogetherBeforeAnyGradientMoves()
+    {
+        using var checkpoint = new TrainCheckpoint();
+
+        WorkerRun run = await WorkerLauncher.MpiRunAsync(["train", "mode=replicated", $"checkpoint={checkpoint.CheckpointFolder}", "freeze=2"], timeout: Bound);
+
+        Assert.False(run.TimedOut, run.ToString());
+        var failed = run.Named("train-failed");
+        Assert.Equal([0, 1, 2], failed.Select(e => e.Rank));
+        Assert.All(failed, e =>
+        {
+            Assert.Equal("0", e["step"]);
+            Assert.Equal("2", e["failingRank"]);
+            Assert.Contains("different set of trainable tensors than rank 0", e["message"], StringComparison.Ordinal);
+        });
+        Assert.Empty(run.Named("step"));
+    }
 }

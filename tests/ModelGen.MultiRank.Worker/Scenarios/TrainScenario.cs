@@ -21,6 +21,7 @@ namespace ModelGen.MultiRank.Worker.Scenarios;
 /// bucket=BYTES; fail=RANK (that rank's loss throws at step 2); die=RANK (that rank is killed in the middle of step 2's
 /// forward pass, as a crash would end it); shape=small|large (<see cref="TrainTestShape"/>); length=N (tokens per
 /// micro-batch); units=layers|all (sharded units: the decoder layers, or also the embedding, final norm and head);
+/// freeze=RANK (that rank's head does not require gradients, so its trainable tensors differ from the others');
 /// memory=yes (report this rank's resident memory before training and its peak while training); save=DIR (save the
 /// trained model with <see cref="ModelSaver"/>, load that folder again with the same placement and report whether
 /// every tensor came back bit for bit).
@@ -48,10 +49,23 @@ public static class TrainScenario
         });
 
         (torch.Tensor inputs, torch.Tensor targets) = MicroBatch(mode == "single" ? -1 : trainGroup.Rank, length);
+        if (trainGroup.Rank == options.Int("freeze", -1))
+        {
+            model.named_parameters().Single(p => p.name == "lm_head.weight").parameter.requires_grad = false;
+        }
         using var optimizer = torch.optim.AdamW(model.parameters(), lr: LearningRate);
-        ReplicatedTraining? replicated = mode == "replicated"
-            ? ReplicatedTraining.Create(model, new ReplicatedTrainingOptions { ProcessGroup = trainGroup, BucketBytes = options.Long("bucket", ReplicatedTrainingOptions.DefaultBucketBytes) })
-            : null;
+        ReplicatedTraining? replicated;
+        try
+        {
+            replicated = mode == "replicated"
+                ? ReplicatedTraining.Create(model, new ReplicatedTrainingOptions { ProcessGroup = trainGroup, BucketBytes = options.Long("bucket", ReplicatedTrainingOptions.DefaultBucketBytes) })
+                : null;
+        }
+        catch (DistributedLoadException e)
+        {
+            report.Event("train-failed", ("step", 0), ("failingRank", e.FailingRank), ("message", e.Message.Replace('\n', ' ')));
+            return 3;
+        }
         IReadOnlyList<string>? units = options.Text("units", "layers") == "all"
             ? [.. Enumerable.Range(0, shape.Layers).Select(i => $"layers.{i}"), "embed_tokens", "norm", "lm_head"]
             : null;
