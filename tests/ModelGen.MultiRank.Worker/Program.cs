@@ -41,6 +41,7 @@ return args[0] switch
     "all-reduce" => AllReduceScenario.Run(group, report, options),
     "reduce-scatter" => ReduceScatterScenario.Run(group, report, options),
     "parts" => PartsScenario.Run(group, report, options),
+    "train" => TrainScenario.Run(group, report, options),
     "stop" => StopScenario.Run(group, report, options),
     _ => report.Fail($"unknown scenario '{args[0]}'"),
 };

@@ -1,7 +1,5 @@
-using System.Reflection;
 using ModelGen.Mapping;
 using TorchSharp;
-using TorchSharp.Modules;
 
 namespace ModelGen.Sharding;
 
@@ -52,54 +50,11 @@ public sealed class ShardedForward : IDisposable
     public static ShardedForward Attach(IShardedModel model, ShardedForwardOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(model);
-        ModelSharding sharding = ModelSharding.Of(model)
-            ?? throw new InvalidOperationException($"{model.GetType().Name} was not loaded with {nameof(TensorPlacement)}.{nameof(TensorPlacement.FullyShard)}: it has no shards to gather.");
-        if (model is not torch.nn.Module root)
-            throw new InvalidOperationException($"{model.GetType().Name} is not a TorchSharp module.");
-
-        var modules = root.named_modules().ToDictionary(m => m.name, m => m.module, StringComparer.Ordinal);
-        IReadOnlyList<string> names = options?.Units ?? DefaultUnits(modules);
-        foreach (string name in names)
-        {
-            if (name.Length > 0 && !modules.ContainsKey(name))
-                throw new ArgumentException($"'{name}' is not a module of {model.GetType().Name}; modules are named by their key prefix, for example '{modules.Keys.FirstOrDefault(k => k.Length > 0)}'.", nameof(options));
-        }
-
-        IReadOnlyList<ShardedUnit> units = AssignKeys(names, sharding);
-        var runtime = new ShardedForward(model, sharding, units);
-        foreach (ShardedUnit unit in units.Where(u => u.Keys.Count > 0))
-            runtime.Hook(unit.Name.Length == 0 ? root : modules[unit.Name], unit);
+        UnitPlan plan = UnitPlan.Of(model, options?.Units);
+        var runtime = new ShardedForward(model, plan.Sharding, plan.Units);
+        foreach (ShardedUnit unit in plan.Units.Where(u => u.Keys.Count > 0))
+            runtime.Hook(plan.ModuleOf(unit), unit);
         return runtime;
-    }
-
-    /// <summary>Every element of every module list, then the root.</summary>
-    private static List<string> DefaultUnits(Dictionary<string, torch.nn.Module> modules) =>
-        modules.Where(m => m.Value is ModuleList<torch.nn.Module> || IsModuleList(m.Value))
-            .SelectMany(m => m.Value.named_children().Select(c => m.Key.Length == 0 ? c.name : $"{m.Key}.{c.name}"))
-            .Append("")
-            .ToList();
-
-    private static bool IsModuleList(torch.nn.Module module)
-    {
-        for (Type? type = module.GetType(); type is not null; type = type.BaseType)
-        {
-            if (type.IsGenericType && type.GetGenericTypeDefinition() == typeof(ModuleList<>)) return true;
-        }
-        return false;
-    }
-
-    /// <summary>Each sharded key goes to the innermost unit it lies under; tied tensors go to the root, which serves all their names.</summary>
-    private static List<ShardedUnit> AssignKeys(IReadOnlyList<string> names, ModelSharding sharding)
-    {
-        var ordered = names.Where(n => n.Length > 0).Distinct(StringComparer.Ordinal).OrderByDescending(n => n.Length).Append("").ToList();
-        var keys = ordered.ToDictionary(n => n, _ => new List<string>(), StringComparer.Ordinal);
-        var tiedOwners = new HashSet<string>(sharding.TiedTo.Values, StringComparer.Ordinal);
-        foreach (ShardedSlot slot in sharding.Sharded)
-        {
-            string unit = tiedOwners.Contains(slot.Key) ? "" : ordered.First(n => ShardedUnit.Contains(n, slot.Key));
-            keys[unit].Add(slot.Key);
-        }
-        return ordered.Select(n => new ShardedUnit(n, keys[n])).ToList();
     }
 
     private void Hook(torch.nn.Module module, ShardedUnit unit)
@@ -144,30 +99,5 @@ public sealed class ShardedForward : IDisposable
         foreach (ShardedUnit unit in Units) Release(unit);
         foreach (torch.Tensor rows in _ownRows.Values) rows.Dispose();
         _ownRows.Clear();
-    }
-
-    /// <summary>TorchSharp's hooks are registered on the module's generic base, whose type arguments vary by module.</summary>
-    private static class ForwardHooks
-    {
-        public static IDisposable Register(torch.nn.Module module, bool pre, Action<torch.nn.Module> hook)
-        {
-            string name = pre ? "register_forward_pre_hook" : "register_forward_hook";
-            MethodInfo method = module.GetType().GetMethod(name, [typeof(Action<torch.nn.Module>)])
-                ?? throw new InvalidOperationException($"{module.GetType().Name} has no forward hooks (it is not a Module<...> with a forward method), so it cannot be a sharded unit.");
-            object remover = method.Invoke(module, [hook])!;
-            MethodInfo remove = remover.GetType().GetMethod("remove", Type.EmptyTypes)!;
-            return new Removal(() => remove.Invoke(remover, null));
-        }
-
-        private sealed class Removal(Action remove) : IDisposable
-        {
-            private Action? _remove = remove;
-
-            public void Dispose()
-            {
-                _remove?.Invoke();
-                _remove = null;
-            }
-        }
     }
 }
