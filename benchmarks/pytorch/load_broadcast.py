@@ -76,8 +76,9 @@ def build_on_meta(entries):
     return root
 
 
-def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def start_job(description):
+    """Parses --checkpoint and --port, joins the gloo group (rank and size from Open MPI's or torchrun's variables)."""
+    parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--checkpoint", required=True)
     parser.add_argument("--port", default=os.environ.get("MASTER_PORT", "29511"))
     args = parser.parse_args()
@@ -87,14 +88,23 @@ def main():
     dist.init_process_group("gloo", init_method=f"tcp://127.0.0.1:{args.port}", rank=rank, world_size=size)
     torch.empty(1)
     dist.barrier()
+    return args, rank, size
 
-    rss_before = status_bytes("VmRSS:")
-    start = time.perf_counter()
+
+def share_catalog(rank, checkpoint):
+    """Rank 0 reads every header; every rank receives the entries."""
     catalog = [None]
     if rank == 0:
-        catalog[0] = [e for f in checkpoint_files(args.checkpoint) for e in read_header(f)]
+        catalog[0] = [e for f in checkpoint_files(checkpoint) for e in read_header(f)]
     dist.broadcast_object_list(catalog, src=0)
-    entries = catalog[0]
+    return catalog[0]
+
+
+def main():
+    args, rank, size = start_job(__doc__.splitlines()[0])
+    rss_before = status_bytes("VmRSS:")
+    start = time.perf_counter()
+    entries = share_catalog(rank, args.checkpoint)
 
     model = build_on_meta(entries)
     model.to_empty(device="cpu")

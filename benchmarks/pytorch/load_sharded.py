@@ -12,7 +12,6 @@ parameter would hold it. Prints one JSON line per rank with the benchmark's fiel
 Run under ``mpirun`` (rank and size come from Open MPI's variables) or alone (one rank). Needs Debian's
 python3-torch (PyTorch 1.13 with gloo and the meta device).
 """
-import argparse
 import json
 import mmap
 import os
@@ -22,7 +21,7 @@ import torch
 import torch.distributed as dist
 from torch import nn
 
-from load_broadcast import DTYPES, build_on_meta, checkpoint_files, read_header, status_bytes
+from load_broadcast import DTYPES, build_on_meta, share_catalog, start_job, status_bytes
 
 
 def local_chunk(full, rank, size):
@@ -45,24 +44,10 @@ def set_parameter(model, name, tensor):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--checkpoint", required=True)
-    parser.add_argument("--port", default=os.environ.get("MASTER_PORT", "29511"))
-    args = parser.parse_args()
-
-    rank = int(os.environ.get("OMPI_COMM_WORLD_RANK", os.environ.get("RANK", "0")))
-    size = int(os.environ.get("OMPI_COMM_WORLD_SIZE", os.environ.get("WORLD_SIZE", "1")))
-    dist.init_process_group("gloo", init_method=f"tcp://127.0.0.1:{args.port}", rank=rank, world_size=size)
-    torch.empty(1)
-    dist.barrier()
-
+    args, rank, size = start_job(__doc__.splitlines()[0])
     rss_before = status_bytes("VmRSS:")
     start = time.perf_counter()
-    catalog = [None]
-    if rank == 0:
-        catalog[0] = [e for f in checkpoint_files(args.checkpoint) for e in read_header(f)]
-    dist.broadcast_object_list(catalog, src=0)
-    entries = catalog[0]
+    entries = share_catalog(rank, args.checkpoint)
 
     model = build_on_meta(entries)
     maps = {}
