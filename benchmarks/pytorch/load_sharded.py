@@ -14,7 +14,6 @@ python3-torch (PyTorch 1.13 with gloo and the meta device).
 """
 import json
 import mmap
-import os
 import time
 
 import torch
