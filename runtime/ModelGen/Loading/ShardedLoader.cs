@@ -12,9 +12,11 @@ namespace ModelGen.Loading;
 
 /// <summary>
 /// Loads a safetensors checkpoint into a model built on the meta device: rank 0 alone reads, tensor by tensor,
-/// straight into the destination; the other ranks allocate each tensor when it arrives by broadcast; loaded and
-/// received tensors are never initialized; only what the checkpoint lacks is initialized, once, on rank 0, and
-/// broadcast so every rank holds the same values. Every error is agreed on by all ranks: no rank is left waiting.
+/// straight into the destination; the other ranks allocate each tensor when it arrives; loaded and received tensors
+/// are never initialized; only what the checkpoint lacks is initialized, once, on rank 0, and sent so every rank
+/// holds the same values. Replicated (the default), every rank receives and holds the whole model; fully sharded
+/// (<see cref="LoadOptions.Placement"/>), only its dim-0 rows of each tensor. Every error is agreed on by all ranks:
+/// no rank is left waiting.
 /// </summary>
 public static class ShardedLoader
 {
