@@ -77,7 +77,8 @@ public sealed partial class ShardedTraining
         /// <summary>The unit's forward runs without gradients; the generator state is kept for the recomputation.</summary>
         public void StartWithoutGradients()
         {
-            _randomState = torch.get_rng_state();
+            // Kept until backward: out of any dispose scope the model's forward runs in.
+            _randomState = torch.get_rng_state().DetachFromDisposeScope();
             _withoutGradients = torch.set_grad_enabled(false);
         }
 
