@@ -68,7 +68,7 @@ public static class ExampleRunner
         });
 
         ForwardPass.Outcome? forward = settings.NoForward ? null : ForwardPass.Run(group, model);
-        SaveReport? saved = settings.SaveFolder is { } target ? ModelSave.Run(group, model, settings.CheckpointFolder, target) : null;
+        SaveReport? saved = settings.SaveFolder is { } target ? ModelSave.Run(group, model, settings.CheckpointFolder, target, CheckpointDTypes.HuggingFaceName(dtype)) : null;
         return new RunResult
         {
             ModelSummary = model.Summary,
