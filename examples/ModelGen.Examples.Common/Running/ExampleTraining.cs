@@ -61,7 +61,7 @@ public static class ExampleTraining
         bool sharded = ModelSharding.Of(model.Sharded) is not null;
         ReplicatedTraining? replicated = sharded ? null : ReplicatedTraining.Create(model.Module, new ReplicatedTrainingOptions { ProcessGroup = group });
         // Disposed before the forward pass, which attaches its own gathering hooks.
-        using ShardedTraining? shardedTraining = sharded ? ShardedTraining.Attach(model.Sharded) : null;
+        using ShardedTraining? shardedTraining = sharded ? ShardedTraining.Attach(model.Sharded, new ShardedTrainingOptions { Units = model.ShardedTrainingUnits }) : null;
         using var optimizer = torch.optim.AdamW(model.Module.parameters(), lr: LearningRate);
 
         var losses = new List<double>(steps);

@@ -177,7 +177,8 @@ public sealed partial class ShardedTraining
 
         private static torch.Tensor? Defined(torch.Tensor grad)
         {
-            if (grad.Handle != IntPtr.Zero) return grad;
+            // An unused target's gradient is an undefined tensor; reading its Handle would throw.
+            if (!grad.IsInvalid) return grad;
             GC.SuppressFinalize(grad);
             return null;
         }

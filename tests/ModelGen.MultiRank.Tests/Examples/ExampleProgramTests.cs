@@ -134,21 +134,8 @@ public sealed class ExampleProgramTests : IDisposable
         WorkerRun sharded = await WorkerLauncher.ProgramAsync(dll, [.. arguments, "--shard", "--save", saved], ranks: WorkerLauncher.Ranks, Bound);
         Assert.True(sharded.ExitCode == 0, sharded.ToString());
 
-        foreach ((string name, WorkerRun run) in new[] { ("replicated", replicated), ("sharded", sharded) })
-        {
-            var ranks = Reports(run);
-            Assert.Equal([0, 1, 2], ranks.Select(r => r.GetProperty("rank").GetInt32()).Order());
-            Assert.All(ranks, report =>
-            {
-                double[] losses = Losses(report);
-                Assert.Equal(alone.Length, losses.Length);
-                for (int step = 0; step < alone.Length; step++)
-                    Assert.True(Math.Abs(losses[step] - alone[step]) <= 1e-5 * Math.Abs(alone[step]),
-                        $"{name} rank {report.GetProperty("rank").GetInt32()} step {step + 1}: {losses[step]:R}, one process {alone[step]:R}");
-                Assert.True(report.GetProperty("train_seconds").GetDouble() > 0);
-                Assert.True(report.GetProperty("logits_agree_across_ranks").GetBoolean(), $"{name}: the trained model's logits differ between ranks");
-            });
-        }
+        AssertSameLosses(alone, "replicated", replicated);
+        AssertSameLosses(alone, "sharded", sharded);
 
         // The trained, sharded model saved on 3 ranks reloads in one process to the trained logits.
         string trained = Assert.Single(Reports(sharded).Select(r => r.GetProperty("logits_checksum").GetString()).Distinct())!;
@@ -167,6 +154,27 @@ public sealed class ExampleProgramTests : IDisposable
     }
 
     [Fact]
+    public async Task TheMixtureOfExpertsTrainsAlikeAloneReplicatedAndShardedThoughEachRankRoutesToOtherExperts()
+    {
+        string dll = ExampleDll("ModelGen.Examples.Moe");
+        string checkpoint = Path.Combine(_folder, "moe");
+        string[] arguments = ["--checkpoint", checkpoint, "--create-random", "--size-mib", "8", "--dtype", "f32", "--train-steps", "3", "--json"];
+
+        WorkerRun single = await WorkerLauncher.ProgramAsync(dll, arguments, ranks: 0, Bound);
+        Assert.True(single.ExitCode == 0, single.ToString());
+        double[] alone = Losses(Assert.Single(Reports(single)));
+        Assert.True(alone[2] < alone[0], $"training lowers the loss: {string.Join(", ", alone)}");
+
+        WorkerRun replicated = await WorkerLauncher.ProgramAsync(dll, arguments, ranks: WorkerLauncher.Ranks, Bound);
+        Assert.True(replicated.ExitCode == 0, replicated.ToString());
+        AssertSameLosses(alone, "replicated", replicated);
+        // Sharded: an expert no token of a rank chose has no gradient there, yet every rank reduces it.
+        WorkerRun sharded = await WorkerLauncher.ProgramAsync(dll, [.. arguments, "--shard"], ranks: WorkerLauncher.Ranks, Bound);
+        Assert.True(sharded.ExitCode == 0, sharded.ToString());
+        AssertSameLosses(alone, "sharded", sharded);
+    }
+
+    [Fact]
     public async Task ATrainingBatchTheRanksCannotSplitIsRefusedNamingBoth()
     {
         string dll = ExampleDll("ModelGen.Examples.Llama");
@@ -177,6 +185,23 @@ public sealed class ExampleProgramTests : IDisposable
         Assert.Contains("--train-sequences 4", job.StandardError);
         Assert.Contains("3 ranks", job.StandardError);
         Assert.False(Directory.Exists(checkpoint), "refused before any checkpoint was written");
+    }
+
+    /// <summary>Every rank of <paramref name="run"/> reports the one-process losses within 1e-5 relative, and logits that agree between ranks.</summary>
+    private static void AssertSameLosses(double[] alone, string name, WorkerRun run)
+    {
+        var ranks = Reports(run);
+        Assert.Equal([0, 1, 2], ranks.Select(r => r.GetProperty("rank").GetInt32()).Order());
+        Assert.All(ranks, report =>
+        {
+            double[] losses = Losses(report);
+            Assert.Equal(alone.Length, losses.Length);
+            for (int step = 0; step < alone.Length; step++)
+                Assert.True(Math.Abs(losses[step] - alone[step]) <= 1e-5 * Math.Abs(alone[step]),
+                    $"{name} rank {report.GetProperty("rank").GetInt32()} step {step + 1}: {losses[step]:R}, one process {alone[step]:R}");
+            Assert.True(report.GetProperty("train_seconds").GetDouble() > 0);
+            Assert.True(report.GetProperty("logits_agree_across_ranks").GetBoolean(), $"{name}: the trained model's logits differ between ranks");
+        });
     }
 
     private static double[] Losses(JsonElement report) =>
