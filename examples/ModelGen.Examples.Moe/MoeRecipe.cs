@@ -39,6 +39,10 @@ public sealed class MoeRecipe : ExampleRecipe
             $"rope theta {config.RopeTheta}{(config.RopeScaling is { } s ? " " + s : "")}, {(config.SlidingWindow is { } w ? $"window {w}, " : "")}") +
             string.Create(CultureInfo.InvariantCulture,
             $"{(config.TieWordEmbeddings ? "tied" : "untied")} head, {config.KeyCount} tensors, {config.ParameterCount / 1e6:F1}M parameters");
-        return new ExampleModel(module, config.VocabSize, summary);
+        // Experts run only where a token chose them, which differs between ranks' batches: train whole layers as units.
+        return new ExampleModel(module, config.VocabSize, summary)
+        {
+            ShardedTrainingUnits = [.. Enumerable.Range(0, config.NumHiddenLayers).Select(i => $"model.layers.{i}")],
+        };
     }
 }

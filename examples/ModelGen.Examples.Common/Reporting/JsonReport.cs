@@ -54,6 +54,13 @@ public static class JsonReport
                 json.WriteNull("logits_sum");
                 json.WriteNull("logits_shape");
             }
+            if (result.Training is { } training)
+            {
+                json.WriteStartArray("train_losses");
+                foreach (double loss in training.Losses) json.WriteNumberValue(loss);
+                json.WriteEndArray();
+                json.WriteNumber("train_seconds", training.Seconds);
+            }
             if (result.Save is { } save)
             {
                 json.WriteString("saved_index", save.IndexPath);

@@ -44,6 +44,9 @@ public sealed record RunResult
     /// <summary>Threads torch uses for compute on this rank.</summary>
     public required int Threads { get; init; }
 
+    /// <summary>What <c>--train-steps</c> measured; <see langword="null"/> when nothing was trained.</summary>
+    public ModelGen.Examples.Running.ExampleTraining.Outcome? Training { get; init; }
+
     /// <summary>What <c>--save</c> wrote; <see langword="null"/> when nothing was saved.</summary>
     public ModelGen.Saving.SaveReport? Save { get; init; }
 }

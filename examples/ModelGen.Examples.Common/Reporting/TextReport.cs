@@ -42,6 +42,11 @@ public static class TextReport
             F($"  memory      rank 0 peak RSS {load.PeakRssBytes / MiB:F1} MiB, before load {load.RssBeforeLoadBytes / MiB:F1} MiB; ") +
                 F($"{load.MappedBytes / MiB:F1} MiB of rank 0's tensors share the checkpoint file's pages"),
         };
+        if (result.Training is { } training)
+        {
+            string losses = string.Join(", ", training.Losses.Select(l => l.ToString("R", CultureInfo.InvariantCulture)));
+            lines.Add(F($"  training    {training.Losses.Count} AdamW step(s) in {training.Seconds:F2} s, mean loss per step: {losses}"));
+        }
         if (result.Logits is { } logits)
         {
             string agree = result.LogitsAgreeAcrossRanks == true ? "identical on every rank" : "DIFFERENT on some rank";

@@ -49,9 +49,21 @@ public static class ExampleCommand
         {
             Description = "After the forward pass, save the model as a Hugging Face folder here (shards + index + config.json); the folder must not hold a checkpoint yet.",
         };
+        var trainSteps = new Option<int>("--train-steps")
+        {
+            Description = "After the load, train this many AdamW steps (gradients clipped to norm 1) on random token sequences of a fixed seed, split over the ranks; the forward pass and --save then use the trained model.",
+        };
+        trainSteps.Validators.Add(r => { if (r.GetValueOrDefault<int>() < 0) r.AddError("--train-steps must not be negative."); });
+        var trainSequences = Positive(new Option<int>("--train-sequences")
+        {
+            Description = "Sequences in the global training batch; must be a multiple of the number of ranks (rank r takes sequences r, r + N, ...).",
+            DefaultValueFactory = _ => 3,
+        });
+        var trainLength = new Option<int>("--train-length") { Description = "Tokens per training sequence.", DefaultValueFactory = _ => 16 };
+        trainLength.Validators.Add(r => { if (r.GetValueOrDefault<int>() < 2) r.AddError("--train-length must be at least 2 (next-token prediction)."); });
         var json = new Option<bool>("--json") { Description = "Print one JSON object per rank on standard output; progress goes to standard error." };
 
-        var root = new RootCommand(recipe.Description) { checkpoint, createRandom, sizeMib, checkpointDType, tied, shardMib, seed, dtype, threads, noForward, transport, noMap, shard, save, json };
+        var root = new RootCommand(recipe.Description) { checkpoint, createRandom, sizeMib, checkpointDType, tied, shardMib, seed, dtype, threads, noForward, transport, noMap, shard, save, trainSteps, trainSequences, trainLength, json };
         root.SetAction(parse =>
         {
             string? loadDType = parse.GetValue(dtype);
@@ -71,6 +83,9 @@ public static class ExampleCommand
                 MapCheckpoint = !parse.GetValue(noMap),
                 Shard = parse.GetValue(shard),
                 SaveFolder = parse.GetValue(save),
+                TrainSteps = parse.GetValue(trainSteps),
+                TrainSequences = parse.GetValue(trainSequences),
+                TrainLength = parse.GetValue(trainLength),
                 Json = parse.GetValue(json),
             };
             return ExampleRunner.Run(recipe, settings);

@@ -29,4 +29,12 @@ public sealed class ExampleModel
 
     /// <summary>Architecture and size, one line.</summary>
     public string Summary { get; }
+
+    /// <summary>
+    /// The units sharded training gathers and recomputes (<see cref="ModelGen.Training.ShardedTrainingOptions.Units"/>);
+    /// <see langword="null"/> for the default (every module-list element plus the root). A model whose modules run on
+    /// some ranks only (mixture-of-experts experts, chosen per token) names the enclosing layers: every rank must run
+    /// the same units.
+    /// </summary>
+    public IReadOnlyList<string>? ShardedTrainingUnits { get; init; }
 }

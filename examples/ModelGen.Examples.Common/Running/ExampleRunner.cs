@@ -13,7 +13,7 @@ namespace ModelGen.Examples.Running;
 
 /// <summary>
 /// One run of an example on every rank: make sure the checkpoint exists, build the model on the meta device,
-/// load it with <see cref="ShardedLoader"/>, run the forward pass, report.
+/// load it with <see cref="ShardedLoader"/>, train it if asked, run the forward pass, save it if asked, report.
 /// </summary>
 public static class ExampleRunner
 {
@@ -37,7 +37,7 @@ public static class ExampleRunner
             Print(group, settings, result);
             return result.LogitsAgreeAcrossRanks == false ? LogitsDisagree : 0;
         }
-        catch (Exception e) when (e is DistributedLoadException or SafeTensors.SafeTensorsException or CheckpointMismatchException or LoadIncompleteException or FormatException)
+        catch (Exception e) when (e is DistributedLoadException or SafeTensors.SafeTensorsException or CheckpointMismatchException or LoadIncompleteException or FormatException or ExampleSettingsException)
         {
             // The same error on every rank (agreed, or from the same config text): rank 0 says it once.
             if (group.Rank == 0) log.WriteLine($"error: {e.Message}");
@@ -50,6 +50,8 @@ public static class ExampleRunner
         bool isRoot = group.Rank == 0;
         // Load libtorch before any clock starts: its one-time start-up is not part of loading a model.
         using (torch.zeros(1)) { }
+        // Before anything is written or loaded: a batch the ranks cannot split is refused at once (alike on every rank).
+        if (settings.TrainSteps > 0) ExampleTraining.CheckBatch(settings.TrainSequences, group.Size);
         CheckpointPreparation.Prepared prepared = CheckpointPreparation.Run(group, recipe, settings, log);
         torch.ScalarType dtype = settings.DType ?? ConfigDType(prepared.ConfigJson);
 
@@ -67,8 +69,11 @@ public static class ExampleRunner
             Progress = isRoot ? new RankZeroProgress(log) : null,
         });
 
+        ExampleTraining.Outcome? trained = settings.TrainSteps > 0
+            ? ExampleTraining.Run(group, model, settings.TrainSteps, settings.TrainSequences, settings.TrainLength)
+            : null;
         ForwardPass.Outcome? forward = settings.NoForward ? null : ForwardPass.Run(group, model);
-        SaveReport? saved = settings.SaveFolder is { } target ? ModelSave.Run(group, model, settings.CheckpointFolder, target) : null;
+        SaveReport? saved = settings.SaveFolder is { } target ? ModelSave.Run(group, model, settings.CheckpointFolder, target, CheckpointDTypes.HuggingFaceName(dtype)) : null;
         return new RunResult
         {
             ModelSummary = model.Summary,
@@ -81,6 +86,7 @@ public static class ExampleRunner
             LogitsAgreeAcrossRanks = forward?.AgreeAcrossRanks,
             PeakRssAfterForwardBytes = forward is null ? null : ProcessMemory.PeakRssBytes(),
             Save = saved,
+            Training = trained,
             CheckpointWritten = prepared.Written,
             Threads = torch.get_num_threads(),
         };

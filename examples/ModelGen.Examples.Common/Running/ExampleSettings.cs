@@ -48,6 +48,15 @@ public sealed record ExampleSettings
     /// <summary>Whether every rank holds only its dim-0 rows of each tensor (fully sharded placement) instead of the whole model.</summary>
     public bool Shard { get; init; }
 
+    /// <summary>AdamW steps to train after the load (before the forward pass and the save); 0 trains nothing.</summary>
+    public int TrainSteps { get; init; }
+
+    /// <summary>Sequences in the global training batch, split evenly over the ranks.</summary>
+    public int TrainSequences { get; init; } = 3;
+
+    /// <summary>Tokens per training sequence.</summary>
+    public int TrainLength { get; init; } = 16;
+
     /// <summary>Where to save the loaded model (weights and config) as a Hugging Face folder; <see langword="null"/> to save nothing.</summary>
     public string? SaveFolder { get; init; }
 

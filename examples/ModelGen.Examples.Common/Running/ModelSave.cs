@@ -1,3 +1,5 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
 using ModelGen.Distributed;
 using ModelGen.Examples.Checkpoints;
 using ModelGen.Saving;
@@ -7,12 +9,18 @@ namespace ModelGen.Examples.Running;
 /// <summary>
 /// Writes the loaded model back as a Hugging Face folder (<c>--save DIR</c>): the weights through
 /// <see cref="ModelSaver"/> (rank 0 writes, a sharded model's rows reach it in bounded batches), and the source
-/// folder's <c>config.json</c> beside them, so the saved folder loads like the original.
+/// folder's <c>config.json</c> beside them, its dtype fields set to the saved weights' (a model loaded or trained in
+/// float32 from a bfloat16 checkpoint is saved, and loads again, as float32), so the saved folder loads like the model.
 /// </summary>
 public static class ModelSave
 {
     /// <summary>Saves on every rank (the save is collective); returns this rank's report.</summary>
-    public static SaveReport Run(IProcessGroup group, ExampleModel model, string sourceFolder, string targetFolder)
+    /// <param name="group">The ranks of the job.</param>
+    /// <param name="model">The model to save.</param>
+    /// <param name="sourceFolder">The folder the model was loaded from (its config is copied).</param>
+    /// <param name="targetFolder">Where to save.</param>
+    /// <param name="dtypeName">The Hugging Face name of the model's dtype (<c>float32</c>, <c>bfloat16</c>, ...).</param>
+    public static SaveReport Run(IProcessGroup group, ExampleModel model, string sourceFolder, string targetFolder, string dtypeName)
     {
         ArgumentNullException.ThrowIfNull(group);
         ArgumentNullException.ThrowIfNull(model);
@@ -23,9 +31,22 @@ public static class ModelSave
             // The weights were renamed into place atomically; the config follows the same way.
             string config = new CheckpointFolder(targetFolder).ConfigPath;
             string temporary = config + ".saving";
-            File.Copy(new CheckpointFolder(sourceFolder).ConfigPath, temporary, overwrite: true);
+            File.WriteAllText(temporary, WithDType(File.ReadAllText(new CheckpointFolder(sourceFolder).ConfigPath), dtypeName));
             File.Move(temporary, config, overwrite: true);
         });
         return report;
+    }
+
+    /// <summary>
+    /// <paramref name="configJson"/> with <c>torch_dtype</c> (and <c>dtype</c>, which transformers 5 writes, when present)
+    /// set to <paramref name="dtypeName"/>.
+    /// </summary>
+    public static string WithDType(string configJson, string dtypeName)
+    {
+        JsonObject config = JsonNode.Parse(configJson) as JsonObject
+            ?? throw new FormatException("config.json does not hold a JSON object.");
+        config["torch_dtype"] = dtypeName;
+        if (config.ContainsKey("dtype")) config["dtype"] = dtypeName;
+        return config.ToJsonString(new JsonSerializerOptions { WriteIndented = true });
     }
 }

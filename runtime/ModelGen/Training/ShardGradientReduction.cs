@@ -14,11 +14,20 @@ internal static class ShardGradientReduction
     /// <summary>One sharded tensor's full gradient (<see langword="null"/> when autograd produced none) and its shard member.</summary>
     public readonly record struct Item(ShardedSlot Slot, torch.Tensor? FullGrad, torch.Tensor Member);
 
-    /// <summary>A collective: every rank passes the same slots in the same order (gradients present alike).</summary>
+    /// <summary>
+    /// A collective: every rank passes the same slots in the same order. A gradient may be missing on some ranks only
+    /// (a mixture-of-experts expert that none of this rank's tokens chose): one small all-reduce finds out which
+    /// tensors have a gradient on any rank, and a missing one counts as zeros there; a tensor without a gradient on
+    /// every rank is skipped, as in one process.
+    /// </summary>
     public static void ReduceScatter(IProcessGroup group, IReadOnlyList<Item> items)
     {
         using var noGrad = torch.no_grad();
-        foreach (var byType in items.Where(i => i.FullGrad is not null).GroupBy(i => i.Slot.DType))
+        if (items.Count == 0) return;
+        using torch.Tensor present = torch.tensor(items.Select(i => i.FullGrad is null ? 0f : 1f).ToArray());
+        if (group.Size > 1) group.AllReduce(present, ReduceOp.Sum);
+        float[] anywhere = present.data<float>().ToArray();
+        foreach (var byType in items.Where((_, index) => anywhere[index] > 0).GroupBy(i => i.Slot.DType))
         {
             List<Item> members = byType.ToList();
             long block = members.Sum(i => i.Slot.ChunkRows * RowElements(i.Slot));
@@ -28,7 +37,8 @@ internal static class ShardGradientReduction
             foreach (Item item in members)
             {
                 long rowElements = RowElements(item.Slot);
-                for (int rank = 0; rank < group.Size; rank++)
+                // No gradient on this rank: its rows of the input stay zeros.
+                for (int rank = 0; rank < (item.FullGrad is null ? 0 : group.Size); rank++)
                 {
                     (long start, long count) = ShardMath.RowsOf(item.Slot.GlobalShape[0], group.Size, rank);
                     if (count == 0) continue;

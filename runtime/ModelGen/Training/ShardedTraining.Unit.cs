@@ -77,7 +77,8 @@ public sealed partial class ShardedTraining
         /// <summary>The unit's forward runs without gradients; the generator state is kept for the recomputation.</summary>
         public void StartWithoutGradients()
         {
-            _randomState = torch.get_rng_state();
+            // Kept until backward: out of any dispose scope the model's forward runs in.
+            _randomState = torch.get_rng_state().DetachFromDisposeScope();
             _withoutGradients = torch.set_grad_enabled(false);
         }
 
@@ -176,7 +177,8 @@ public sealed partial class ShardedTraining
 
         private static torch.Tensor? Defined(torch.Tensor grad)
         {
-            if (grad.Handle != IntPtr.Zero) return grad;
+            // An unused target's gradient is an undefined tensor; reading its Handle would throw.
+            if (!grad.IsInvalid) return grad;
             GC.SuppressFinalize(grad);
             return null;
         }

@@ -9,8 +9,11 @@ internal sealed class UnitCall(ShardedTraining.TrainingUnit unit, torch.Tensor o
 
     public ShardedTraining.TrainingUnit Unit { get; } = unit;
 
-    /// <summary>The unit's inputs, detached; whether each required grad is kept beside.</summary>
-    public torch.Tensor[] Inputs { get; } = inputs.Select(i => i.detach()).ToArray();
+    /// <summary>
+    /// The unit's inputs, detached, and out of any dispose scope: the forward that made them (a parent module's
+    /// <c>NewDisposeScope</c>, say) ends long before backward needs them. Whether each required grad is kept beside.
+    /// </summary>
+    public torch.Tensor[] Inputs { get; } = inputs.Select(i => i.detach().DetachFromDisposeScope()).ToArray();
 
     public bool[] InputRequiresGrad { get; } = inputs.Select(i => i.requires_grad).ToArray();
 

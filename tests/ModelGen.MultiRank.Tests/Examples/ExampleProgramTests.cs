@@ -112,6 +112,101 @@ public sealed class ExampleProgramTests : IDisposable
         Assert.Contains(saved, again.StandardError);
     }
 
+    [Fact]
+    public async Task TrainingStepsGiveTheSameLossesAloneReplicatedAndShardedAndTheTrainedModelSavesAndReloads()
+    {
+        string dll = ExampleDll("ModelGen.Examples.Llama");
+        string checkpoint = Path.Combine(_folder, "source");
+        string saved = Path.Combine(_folder, "trained");
+        // Tied head: the smallest random Llama (one layer, 44M parameters) keeps three training runs quick.
+        string[] arguments = ["--checkpoint", checkpoint, "--create-random", "--size-mib", "24", "--tied", "--dtype", "f32", "--train-steps", "3", "--json"];
+
+        WorkerRun single = await WorkerLauncher.ProgramAsync(dll, arguments, ranks: 0, Bound);
+        Assert.True(single.ExitCode == 0, single.ToString());
+        double[] alone = Losses(Assert.Single(Reports(single)));
+        Assert.Equal(3, alone.Length);
+        // Training happened: every step moved the loss by far more than the tolerance between runs.
+        for (int step = 1; step < alone.Length; step++)
+            Assert.True(Math.Abs(alone[step] - alone[step - 1]) > 1e-3 * Math.Abs(alone[step - 1]), $"loss did not change at step {step + 1}: {string.Join(", ", alone)}");
+
+        WorkerRun replicated = await WorkerLauncher.ProgramAsync(dll, arguments, ranks: WorkerLauncher.Ranks, Bound);
+        Assert.True(replicated.ExitCode == 0, replicated.ToString());
+        WorkerRun sharded = await WorkerLauncher.ProgramAsync(dll, [.. arguments, "--shard", "--save", saved], ranks: WorkerLauncher.Ranks, Bound);
+        Assert.True(sharded.ExitCode == 0, sharded.ToString());
+
+        AssertSameLosses(alone, "replicated", replicated);
+        AssertSameLosses(alone, "sharded", sharded);
+
+        // The trained, sharded model saved on 3 ranks reloads in one process to the trained logits.
+        string trained = Assert.Single(Reports(sharded).Select(r => r.GetProperty("logits_checksum").GetString()).Distinct())!;
+        WorkerRun reloaded = await WorkerLauncher.ProgramAsync(dll, ["--checkpoint", saved, "--json"], ranks: 0, Bound);
+        Assert.True(reloaded.ExitCode == 0, reloaded.ToString());
+        JsonElement back = Assert.Single(Reports(reloaded));
+        Assert.Equal(trained, back.GetProperty("logits_checksum").GetString());
+        Assert.Equal("float32", back.GetProperty("dtype").GetString());
+        Assert.False(back.TryGetProperty("train_losses", out _), "a run without --train-steps trains nothing");
+        // The forward pass after training reports the trained model: the source checkpoint's logits differ.
+        WorkerRun untrained = await WorkerLauncher.ProgramAsync(dll, ["--checkpoint", checkpoint, "--dtype", "f32", "--json"], ranks: 0, Bound);
+        Assert.True(untrained.ExitCode == 0, untrained.ToString());
+        string loaded = Assert.Single(Reports(untrained)).GetProperty("logits_checksum").GetString()!;
+        Assert.NotEqual(loaded, trained);
+        Assert.NotEqual(loaded, Assert.Single(Reports(single)).GetProperty("logits_checksum").GetString());
+    }
+
+    [Fact]
+    public async Task TheMixtureOfExpertsTrainsAlikeAloneReplicatedAndShardedThoughEachRankRoutesToOtherExperts()
+    {
+        string dll = ExampleDll("ModelGen.Examples.Moe");
+        string checkpoint = Path.Combine(_folder, "moe");
+        string[] arguments = ["--checkpoint", checkpoint, "--create-random", "--size-mib", "8", "--dtype", "f32", "--train-steps", "3", "--json"];
+
+        WorkerRun single = await WorkerLauncher.ProgramAsync(dll, arguments, ranks: 0, Bound);
+        Assert.True(single.ExitCode == 0, single.ToString());
+        double[] alone = Losses(Assert.Single(Reports(single)));
+        Assert.True(alone[2] < alone[0], $"training lowers the loss: {string.Join(", ", alone)}");
+
+        WorkerRun replicated = await WorkerLauncher.ProgramAsync(dll, arguments, ranks: WorkerLauncher.Ranks, Bound);
+        Assert.True(replicated.ExitCode == 0, replicated.ToString());
+        AssertSameLosses(alone, "replicated", replicated);
+        // Sharded: an expert no token of a rank chose has no gradient there, yet every rank reduces it.
+        WorkerRun sharded = await WorkerLauncher.ProgramAsync(dll, [.. arguments, "--shard"], ranks: WorkerLauncher.Ranks, Bound);
+        Assert.True(sharded.ExitCode == 0, sharded.ToString());
+        AssertSameLosses(alone, "sharded", sharded);
+    }
+
+    [Fact]
+    public async Task ATrainingBatchTheRanksCannotSplitIsRefusedNamingBoth()
+    {
+        string dll = ExampleDll("ModelGen.Examples.Llama");
+        string checkpoint = Path.Combine(_folder, "never-written");
+        WorkerRun job = await WorkerLauncher.ProgramAsync(dll,
+            ["--checkpoint", checkpoint, "--create-random", "--train-steps", "1", "--train-sequences", "4"], ranks: WorkerLauncher.Ranks, Bound);
+        Assert.Equal(1, job.ExitCode);
+        Assert.Contains("--train-sequences 4", job.StandardError);
+        Assert.Contains("3 ranks", job.StandardError);
+        Assert.False(Directory.Exists(checkpoint), "refused before any checkpoint was written");
+    }
+
+    /// <summary>Every rank of <paramref name="run"/> reports the one-process losses within 1e-5 relative, and logits that agree between ranks.</summary>
+    private static void AssertSameLosses(double[] alone, string name, WorkerRun run)
+    {
+        var ranks = Reports(run);
+        Assert.Equal([0, 1, 2], ranks.Select(r => r.GetProperty("rank").GetInt32()).Order());
+        Assert.All(ranks, report =>
+        {
+            double[] losses = Losses(report);
+            Assert.Equal(alone.Length, losses.Length);
+            for (int step = 0; step < alone.Length; step++)
+                Assert.True(Math.Abs(losses[step] - alone[step]) <= 1e-5 * Math.Abs(alone[step]),
+                    $"{name} rank {report.GetProperty("rank").GetInt32()} step {step + 1}: {losses[step]:R}, one process {alone[step]:R}");
+            Assert.True(report.GetProperty("train_seconds").GetDouble() > 0);
+            Assert.True(report.GetProperty("logits_agree_across_ranks").GetBoolean(), $"{name}: the trained model's logits differ between ranks");
+        });
+    }
+
+    private static double[] Losses(JsonElement report) =>
+        report.GetProperty("train_losses").EnumerateArray().Select(l => l.GetDouble()).ToArray();
+
     private static List<JsonElement> Reports(WorkerRun run) =>
         run.StandardOutput.Split('\n')
             .Select(line => line.IndexOf('{', StringComparison.Ordinal) is var start and >= 0 ? line[start..] : "")

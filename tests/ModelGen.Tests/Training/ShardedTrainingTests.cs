@@ -75,6 +75,28 @@ public sealed class ShardedTrainingTests : IDisposable
     }
 
     [Fact]
+    public void AForwardInsideADisposeScopeKeepsWhatTheRecomputationNeeds()
+    {
+        // Models commonly run their forward in a NewDisposeScope: a unit's saved inputs and generator state, made
+        // inside it, must outlive it until backward recomputes the unit.
+        UnitTestModel plain = Load(TensorPlacement.Replicated);
+        UnitTestModel sharded = Load(TensorPlacement.FullyShard);
+        using var training = ShardedTraining.Attach(sharded);
+        using Tensor input = Batch(7);
+        using Tensor plainLoss = Loss(plain, input);
+        plainLoss.backward();
+
+        using Tensor loss = training.Forward(() =>
+        {
+            using var scope = NewDisposeScope();
+            return Loss(sharded, input).MoveToOuterDisposeScope();
+        });
+        training.Backward(loss);
+        Assert.Equal(plainLoss.item<float>(), loss.item<float>(), 6);
+        AssertGradientsEqual(plain, sharded);
+    }
+
+    [Fact]
     public void GradientsAccumulateOverTwoBackwardCallsAsInOneProcess()
     {
         UnitTestModel plain = Load(TensorPlacement.Replicated);
