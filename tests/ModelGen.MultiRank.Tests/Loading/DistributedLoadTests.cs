@@ -10,7 +10,6 @@ namespace ModelGen.MultiRank.Tests.Loading;
 /// </summary>
 public sealed class DistributedLoadTests
 {
-    private static readonly TimeSpan Quickly = TimeSpan.FromSeconds(30);
 
     [Theory]
     [InlineData("Auto", "yes", "peer-read")]
@@ -67,7 +66,7 @@ public sealed class DistributedLoadTests
         WorkerRun run = await WorkerLauncher.MpiRunAsync(["load", $"checkpoint={checkpoint.Folder}"]);
 
         // The checkpoint error itself, rebuilt on every rank: catch (SafeTensorsException) works on any rank.
-        AssertSameFailureOnEveryRank(run, "SafeTensorsFormatException", Path.GetFileName(shard));
+        LoadFailureAssertions.AssertSameFailureOnEveryRank(run, "SafeTensorsFormatException", Path.GetFileName(shard));
         Assert.All(run.Named("load-failed"), e =>
         {
             Assert.Equal("FileLengthMismatch", e["rule"]);
@@ -85,7 +84,7 @@ public sealed class DistributedLoadTests
 
         WorkerRun run = await WorkerLauncher.MpiRunAsync(["load", $"checkpoint={checkpoint.Folder}", $"map={map}", $"grow={shard}"]);
 
-        AssertSameFailureOnEveryRank(run, "SafeTensorsFormatException", Path.GetFileName(shard));
+        LoadFailureAssertions.AssertSameFailureOnEveryRank(run, "SafeTensorsFormatException", Path.GetFileName(shard));
         Assert.All(run.Named("load-failed"), e =>
         {
             Assert.Equal("FileChanged", e["rule"]);
@@ -102,7 +101,7 @@ public sealed class DistributedLoadTests
 
         WorkerRun run = await WorkerLauncher.MpiRunAsync(["load", $"checkpoint={checkpoint.Folder}"]);
 
-        AssertSameFailureOnEveryRank(run, "SafeTensorsIndexException", Path.GetFileName(shard));
+        LoadFailureAssertions.AssertSameFailureOnEveryRank(run, "SafeTensorsIndexException", Path.GetFileName(shard));
         Assert.All(run.Named("load-failed"), e =>
         {
             Assert.Equal("ShardFileMissing", e["rule"]);
@@ -118,7 +117,7 @@ public sealed class DistributedLoadTests
 
         WorkerRun run = await WorkerLauncher.MpiRunAsync(["load", $"checkpoint={checkpoint.Folder}"]);
 
-        AssertSameFailureOnEveryRank(run, "CheckpointMismatchException", "'blocks.1.up.weight'");
+        LoadFailureAssertions.AssertSameFailureOnEveryRank(run, "CheckpointMismatchException", "'blocks.1.up.weight'");
         Assert.Contains("[7, 5]", run.Named("load-failed")[0]["message"]);
     }
 
@@ -130,21 +129,8 @@ public sealed class DistributedLoadTests
         WorkerRun run = await WorkerLauncher.MpiRunAsync(["load", $"checkpoint={checkpoint.Folder}", "die=1"]);
 
         Assert.False(run.TimedOut, run.ToString());
-        Assert.True(run.Elapsed < Quickly, run.ToString());
+        Assert.True(run.Elapsed < LoadFailureAssertions.Quickly, run.ToString());
         Assert.NotEqual(0, run.ExitCode);
-        Assert.Empty(run.Named("loaded"));
-    }
-
-    private static void AssertSameFailureOnEveryRank(WorkerRun run, string type, string mentioned)
-    {
-        Assert.False(run.TimedOut, run.ToString());
-        Assert.True(run.Elapsed < Quickly, run.ToString());
-        Assert.Equal(LoadScenario.LoadFailedExitCode, run.ExitCode);
-        var failed = run.Named("load-failed");
-        Assert.True(failed.Select(e => e.Rank).Order().SequenceEqual([0, 1, 2]), run.ToString());
-        Assert.All(failed, e => Assert.Equal(type, e["type"]));
-        string message = Assert.Single(failed.Select(e => e["message"]).Distinct());
-        Assert.Contains(mentioned, message);
         Assert.Empty(run.Named("loaded"));
     }
 }

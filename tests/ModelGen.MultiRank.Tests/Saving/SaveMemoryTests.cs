@@ -1,9 +1,8 @@
 using System.Globalization;
 using System.Security.Cryptography;
 using ModelGen.MultiRank.Tests.Launching;
-using ModelGen.MultiRank.Worker.Loading;
+using ModelGen.MultiRank.Tests.Sharding;
 using ModelGen.SafeTensors;
-using TorchSharp;
 
 namespace ModelGen.MultiRank.Tests.Saving;
 
@@ -15,36 +14,23 @@ namespace ModelGen.MultiRank.Tests.Saving;
 public sealed class SaveMemoryTests : IDisposable
 {
     private const long MiB = 1 << 20;
-    private const long Model = (long)WideTestModel.Layers * WideTestModel.Rows * WideTestModel.Columns * 2;
+    private const long Model = WideTestCheckpoint.ModelBytes;
     private const long Window = 8 * MiB;
 
     /// <summary>Room for what a save allocates besides the window: runtime, plan, file handles, MPI requests.</summary>
     private const long Slack = 40 * MiB;
 
-    private readonly string _folder = Path.Combine(Path.GetTempPath(), "modelgen-save-wide-" + Guid.NewGuid().ToString("N"));
+    private readonly WideTestCheckpoint _wide = new();
     private readonly string _checkpoint;
     private readonly string _out;
 
     public SaveMemoryTests()
     {
-        _checkpoint = Path.Combine(_folder, "original");
-        _out = Path.Combine(_folder, "saved");
-        var tensors = Enumerable.Range(0, WideTestModel.Layers).Select(i =>
-        {
-            // Values that vary along the tensor, so that a piece put in the wrong place changes the bytes.
-            using torch.Tensor pattern = torch.arange((long)WideTestModel.Rows * WideTestModel.Columns, dtype: torch.ScalarType.Int32).remainder(251 + i);
-            torch.Tensor t = pattern.to(torch.ScalarType.BFloat16).view(WideTestModel.Rows, WideTestModel.Columns);
-            return new KeyValuePair<string, torch.Tensor>($"layers.{i}.weight", t);
-        }).ToList();
-        SafeTensorsShardedWriter.Write(_checkpoint, tensors, maxShardBytes: 2 * Model / WideTestModel.Layers);
-        foreach (var (_, t) in tensors) t.Dispose();
+        _checkpoint = _wide.Folder;
+        _out = Path.Combine(_wide.Root, "saved");
     }
 
-    public void Dispose()
-    {
-        try { Directory.Delete(_folder, recursive: true); }
-        catch (IOException) { }
-    }
+    public void Dispose() => _wide.Dispose();
 
     [Theory]
     [InlineData("yes")]

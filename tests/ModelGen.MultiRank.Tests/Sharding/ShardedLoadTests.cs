@@ -16,7 +16,6 @@ namespace ModelGen.MultiRank.Tests.Sharding;
 public sealed class ShardedLoadTests
 {
     private const int Ranks = WorkerLauncher.Ranks;
-    private static readonly TimeSpan Quickly = TimeSpan.FromSeconds(30);
 
     [Theory]
     [InlineData("Auto", "yes", "peer-read")]
@@ -122,7 +121,7 @@ public sealed class ShardedLoadTests
 
         WorkerRun run = await WorkerLauncher.MpiRunAsync(["shard-load", $"checkpoint={checkpoint.Folder}"]);
 
-        AssertSameFailureOnEveryRank(run, Path.GetFileName(shard), "SafeTensorsFormatException");
+        LoadFailureAssertions.AssertSameFailureOnEveryRank(run, "SafeTensorsFormatException", Path.GetFileName(shard));
     }
 
     [Fact]
@@ -134,7 +133,7 @@ public sealed class ShardedLoadTests
 
         WorkerRun run = await WorkerLauncher.MpiRunAsync(["shard-load", $"checkpoint={checkpoint.Folder}", "transport=Broadcast"]);
 
-        AssertSameFailureOnEveryRank(run, Path.GetFileName(shard), "SafeTensorsIndexException");
+        LoadFailureAssertions.AssertSameFailureOnEveryRank(run, "SafeTensorsIndexException", Path.GetFileName(shard));
     }
 
     [Fact]
@@ -144,7 +143,7 @@ public sealed class ShardedLoadTests
 
         WorkerRun run = await WorkerLauncher.MpiRunAsync(["shard-load", $"checkpoint={checkpoint.Folder}"]);
 
-        AssertSameFailureOnEveryRank(run, "'blocks.1.up.weight'", "CheckpointMismatchException");
+        LoadFailureAssertions.AssertSameFailureOnEveryRank(run, "CheckpointMismatchException", "'blocks.1.up.weight'");
     }
 
     [Theory]
@@ -157,22 +156,8 @@ public sealed class ShardedLoadTests
         WorkerRun run = await WorkerLauncher.MpiRunAsync(["shard-load", $"checkpoint={checkpoint.Folder}", "die=1", $"transport={transport}"]);
 
         Assert.False(run.TimedOut, run.ToString());
-        Assert.True(run.Elapsed < Quickly, run.ToString());
+        Assert.True(run.Elapsed < LoadFailureAssertions.Quickly, run.ToString());
         Assert.NotEqual(0, run.ExitCode);
-        Assert.Empty(run.Named("loaded"));
-    }
-
-    private static void AssertSameFailureOnEveryRank(WorkerRun run, string mentioned, string? type = null)
-    {
-        Assert.False(run.TimedOut, run.ToString());
-        Assert.True(run.Elapsed < Quickly, run.ToString());
-        Assert.Equal(LoadScenario.LoadFailedExitCode, run.ExitCode);
-        var failed = run.Named("load-failed");
-        Assert.True(failed.Select(e => e.Rank).Order().SequenceEqual([0, 1, 2]), run.ToString());
-        Assert.Single(failed.Select(e => e["type"]).Distinct());
-        if (type is not null) Assert.All(failed, e => Assert.Equal(type, e["type"]));
-        string message = Assert.Single(failed.Select(e => e["message"]).Distinct());
-        Assert.Contains(mentioned, message);
         Assert.Empty(run.Named("loaded"));
     }
 }

@@ -1,8 +1,5 @@
 using System.Globalization;
 using ModelGen.MultiRank.Tests.Launching;
-using ModelGen.MultiRank.Worker.Loading;
-using ModelGen.SafeTensors;
-using TorchSharp;
 
 namespace ModelGen.MultiRank.Tests.Sharding;
 
@@ -13,33 +10,17 @@ namespace ModelGen.MultiRank.Tests.Sharding;
 public sealed class ShardedMemoryTests : IDisposable
 {
     private const long MiB = 1 << 20;
-    private const long Model = (long)WideTestModel.Layers * WideTestModel.Rows * WideTestModel.Columns * 2;
-    private readonly string _folder = Path.Combine(Path.GetTempPath(), "modelgen-wide-" + Guid.NewGuid().ToString("N"));
+    private const long Model = WideTestCheckpoint.ModelBytes;
+    private readonly WideTestCheckpoint _wide = new();
 
-    public ShardedMemoryTests()
-    {
-        Directory.CreateDirectory(_folder);
-        var tensors = Enumerable.Range(0, WideTestModel.Layers).Select(i =>
-        {
-            torch.Tensor t = torch.full([WideTestModel.Rows, WideTestModel.Columns], i + 1, dtype: torch.ScalarType.BFloat16);
-            return new KeyValuePair<string, torch.Tensor>($"layers.{i}.weight", t);
-        }).ToList();
-        SafeTensorsShardedWriter.Write(_folder, tensors, maxShardBytes: 2 * Model / WideTestModel.Layers);
-        foreach (var (_, t) in tensors) t.Dispose();
-    }
-
-    public void Dispose()
-    {
-        try { Directory.Delete(_folder, recursive: true); }
-        catch (IOException) { }
-    }
+    public void Dispose() => _wide.Dispose();
 
     [Theory]
     [InlineData("yes")]
     [InlineData("no")]
     public async Task EveryRankGrowsByItsThirdPlusABoundedWindow(string map)
     {
-        WorkerRun run = await WorkerLauncher.MpiRunAsync(["shard-memory", $"checkpoint={_folder}", $"map={map}"]);
+        WorkerRun run = await WorkerLauncher.MpiRunAsync(["shard-memory", $"checkpoint={_wide.Folder}", $"map={map}"]);
 
         Assert.True(run.ExitCode == 0, run.ToString());
         var memory = run.Named("memory");
@@ -58,7 +39,7 @@ public sealed class ShardedMemoryTests : IDisposable
     public async Task AReplicatedLoadGrowsByTheWholeModelOnEveryRank()
     {
         // The contrast that makes the bound above mean something: the same measurement sees the whole model.
-        WorkerRun run = await WorkerLauncher.MpiRunAsync(["shard-memory", $"checkpoint={_folder}", "placement=Replicated"]);
+        WorkerRun run = await WorkerLauncher.MpiRunAsync(["shard-memory", $"checkpoint={_wide.Folder}", "placement=Replicated"]);
 
         Assert.True(run.ExitCode == 0, run.ToString());
         Assert.All(run.Named("memory"), e => Assert.True(Long(e["peak"]) - Long(e["rssBefore"]) >= Model * 9 / 10, run.ToString()));
