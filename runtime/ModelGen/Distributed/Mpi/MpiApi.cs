@@ -24,7 +24,6 @@ internal sealed unsafe class MpiApi
     public const int ThreadMultiple = 3;
     public const int CommTypeShared = 0;
     public const int AnySource = -1;
-    public const int AnyTag = -1;
 
     /// <summary><c>MPI_IN_PLACE</c>: Open MPI's sentinel address 1.</summary>
     public static readonly void* InPlace = (void*)1;
@@ -44,10 +43,7 @@ internal sealed unsafe class MpiApi
         CommSize = (delegate* unmanaged<nint, int*, int>)Export(library, "MPI_Comm_size");
         CommSplitType = (delegate* unmanaged<nint, int, int, nint, nint*, int>)Export(library, "MPI_Comm_split_type");
         CommFree = (delegate* unmanaged<nint*, int>)Export(library, "MPI_Comm_free");
-        Bcast = (delegate* unmanaged<void*, int, nint, int, nint, int>)Export(library, "MPI_Bcast");
-        Allreduce = (delegate* unmanaged<void*, void*, int, nint, nint, nint, int>)Export(library, "MPI_Allreduce");
         Iallreduce = (delegate* unmanaged<void*, void*, int, nint, nint, nint, nint*, int>)Export(library, "MPI_Iallreduce");
-        Test = (delegate* unmanaged<nint*, int*, nint, int>)Export(library, "MPI_Test");
         Testall = (delegate* unmanaged<int, nint*, int*, nint, int>)Export(library, "MPI_Testall");
         Ibcast = (delegate* unmanaged<void*, int, nint, int, nint, nint*, int>)Export(library, "MPI_Ibcast");
         Ibarrier = (delegate* unmanaged<nint, nint*, int>)Export(library, "MPI_Ibarrier");
@@ -61,7 +57,6 @@ internal sealed unsafe class MpiApi
         Recv = (delegate* unmanaged<void*, int, nint, int, int, nint, MpiStatus*, int>)Export(library, "MPI_Recv");
         CommDup = (delegate* unmanaged<nint, nint*, int>)Export(library, "MPI_Comm_dup");
         RequestFree = (delegate* unmanaged<nint*, int>)Export(library, "MPI_Request_free");
-        Barrier = (delegate* unmanaged<nint, int>)Export(library, "MPI_Barrier");
         Abort = (delegate* unmanaged<nint, int, int>)Export(library, "MPI_Abort");
         ErrorString = (delegate* unmanaged<int, byte*, int*, int>)Export(library, "MPI_Error_string");
         CommWorld = Export(library, "ompi_mpi_comm_world");
@@ -85,14 +80,9 @@ internal sealed unsafe class MpiApi
     public delegate* unmanaged<nint, int*, int> CommSize { get; }
     public delegate* unmanaged<nint, int, int, nint, nint*, int> CommSplitType { get; }
     public delegate* unmanaged<nint*, int> CommFree { get; }
-    public delegate* unmanaged<void*, int, nint, int, nint, int> Bcast { get; }
-    public delegate* unmanaged<void*, void*, int, nint, nint, nint, int> Allreduce { get; }
 
     /// <summary><c>MPI_Iallreduce</c>: the request handle is Open MPI's pointer-sized <c>MPI_Request</c>.</summary>
     public delegate* unmanaged<void*, void*, int, nint, nint, nint, nint*, int> Iallreduce { get; }
-
-    /// <summary><c>MPI_Test</c>, called with <c>MPI_STATUS_IGNORE</c> (a null pointer in Open MPI).</summary>
-    public delegate* unmanaged<nint*, int*, nint, int> Test { get; }
 
     /// <summary><c>MPI_Testall</c>, called with <c>MPI_STATUSES_IGNORE</c> (a null pointer in Open MPI).</summary>
     public delegate* unmanaged<int, nint*, int*, nint, int> Testall { get; }
@@ -108,7 +98,6 @@ internal sealed unsafe class MpiApi
     public delegate* unmanaged<void*, int, nint, int, int, nint, MpiStatus*, int> Recv { get; }
     public delegate* unmanaged<nint, nint*, int> CommDup { get; }
     public delegate* unmanaged<nint*, int> RequestFree { get; }
-    public delegate* unmanaged<nint, int> Barrier { get; }
     public delegate* unmanaged<nint, int, int> Abort { get; }
     public delegate* unmanaged<int, byte*, int*, int> ErrorString { get; }
 

@@ -113,8 +113,7 @@ public sealed unsafe partial class MpiProcessGroup
     private void WaitAll(List<nint> requests)
     {
         if (requests.Count == 0) return;
-        nint[] pending = [.. requests];
-        fixed (nint* start = pending)
-            Wait(start, pending.Length, bulk: true);
+        fixed (nint* start = System.Runtime.InteropServices.CollectionsMarshal.AsSpan(requests))
+            Wait(start, requests.Count, bulk: true);
     }
 }

@@ -265,6 +265,9 @@ public sealed unsafe partial class MpiProcessGroup : IProcessGroup
         Wait(&request, 1, bulk: false);
     }
 
+    /// <summary>When the waits next probe for ranks that stopped waiting (timestamp ticks).</summary>
+    private long _nextLivenessPoll;
+
     /// <summary>
     /// Starts a collective: refuses at once when the group was ended by a timeout (here or on a rank that said so),
     /// counts it (every rank calls the collectives in the same order, so the numbers match) and sets its deadline.
@@ -275,11 +278,14 @@ public sealed unsafe partial class MpiProcessGroup : IProcessGroup
             throw broken.Again(operation);
         _collectives++;
         _operation = operation;
+        long now = Stopwatch.GetTimestamp();
         _deadline = _timeout == System.Threading.Timeout.InfiniteTimeSpan
             ? long.MaxValue
-            : Stopwatch.GetTimestamp() + (long)(_timeout.TotalSeconds * Stopwatch.Frequency);
+            : now + (long)(_timeout.TotalSeconds * Stopwatch.Frequency);
         if (_liveness.FirstStoppedRank() is >= 0 and int stopped)
             Stop(stopped);
+        // Just probed: the waits of this collective (one per piece) probe again only once the interval has passed.
+        _nextLivenessPoll = now + LivenessPollTicks;
     }
 
     /// <summary>Stops waiting for good: tells the others, learns who is there, breaks the group and throws.</summary>
@@ -301,15 +307,14 @@ public sealed unsafe partial class MpiProcessGroup : IProcessGroup
     private void Wait(nint* requests, int count, bool bulk)
     {
         int done = 0;
-        long nextLivenessPoll = 0;
         for (int poll = 0; ; poll++)
         {
             _api.Check(_api.Testall(count, requests, &done, 0), "MPI_Testall");
             if (done != 0) return;
             long now = Stopwatch.GetTimestamp();
-            if (now >= nextLivenessPoll)
+            if (now >= _nextLivenessPoll)
             {
-                nextLivenessPoll = now + LivenessPollTicks;
+                _nextLivenessPoll = now + LivenessPollTicks;
                 if (_liveness.FirstStoppedRank() is >= 0 and int stopped)
                     Stop(stopped);
             }
