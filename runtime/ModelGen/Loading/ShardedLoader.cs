@@ -206,11 +206,10 @@ public static class ShardedLoader
                     (TensorSlot slot, bool loaded, ShardedLoadItem item) = steps[index];
                     if (options.Device.type != DeviceType.CPU)
                     {
-                        torch.Tensor moved = padded.to(options.Device);
+                        long rows = item.Sharded ? view.shape[0] : 0;
                         if (!ReferenceEquals(view, padded)) view.Dispose();
-                        padded.Dispose();
-                        padded = moved;
-                        view = item.Sharded ? moved.narrow(0, 0, view.shape[0]) : moved;
+                        padded = ToDevice(padded);
+                        view = item.Sharded ? padded.narrow(0, 0, rows) : padded;
                     }
                     if (item.Sharded)
                     {

@@ -121,7 +121,7 @@ public static class ModelSaver
         private void WriteShards(SavePlan plan, SaveFolder folder, long window, nint windowAddress, PieceGather gather)
         {
             var temporaries = new List<string>(plan.Files.Count);
-            int tensorsTotal = plan.Files.Sum(f => f.Entries.Count), tensorsDone = 0;
+            int tensorsTotal = plan.Entries.Count, tensorsDone = 0;
             long bytesDone = 0;
             foreach (SaveFile file in plan.Files)
             {

@@ -32,6 +32,10 @@ internal sealed class SavePlan
     private SavePlan(IReadOnlyList<SaveFile> files, IReadOnlyList<string> tied, IReadOnlyList<string> computed)
     {
         Files = files;
+        // The plan never changes once built: totals are taken once, not on every progress report.
+        Entries = files.SelectMany(f => f.Entries).ToArray();
+        TotalBytes = files.Sum(f => f.DataBytes);
+        LargestShardedBytes = Entries.Where(e => e.Sharded is not null).Select(e => e.Layout.ByteLength).DefaultIfEmpty(0).Max();
         Tied = tied;
         Computed = computed;
     }
@@ -42,12 +46,12 @@ internal sealed class SavePlan
 
     public IReadOnlyList<string> Computed { get; }
 
-    public IEnumerable<SaveEntry> Entries => Files.SelectMany(f => f.Entries);
+    public IReadOnlyList<SaveEntry> Entries { get; }
 
-    public long TotalBytes => Files.Sum(f => f.DataBytes);
+    public long TotalBytes { get; }
 
     /// <summary>The largest sharded tensor, in bytes: a gather window larger than this is never needed.</summary>
-    public long LargestShardedBytes => Entries.Where(e => e.Sharded is not null).Select(e => e.Layout.ByteLength).DefaultIfEmpty(0).Max();
+    public long LargestShardedBytes { get; }
 
     /// <exception cref="InvalidOperationException">A slot has no tensor, a meta tensor, a dtype the format cannot store, or rows that are not this rank's chunk.</exception>
     public static SavePlan Build(string modelName, IReadOnlyList<TensorSlot> slots, ModelSharding? sharding, int rank, int ranks, long maxShardBytes)

@@ -20,6 +20,8 @@ public sealed class ShardedSlot
         RowCount = rowCount;
         ChunkRows = chunkRows;
         Padded = padded;
+        RowElements = globalShape.Skip(1).Aggregate(1L, (a, b) => a * b);
+        RowBytes = Loading.ScalarTypes.ByteCount(globalShape[1..], dtype);
     }
 
     /// <summary>The checkpoint key.</summary>
@@ -44,7 +46,10 @@ public sealed class ShardedSlot
     public torch.Tensor Padded { get; }
 
     /// <summary>The bytes of one row of dim 0.</summary>
-    public long RowBytes => GlobalShape.Skip(1).Aggregate(1L, (a, b) => a * b) * Loading.ScalarTypes.ElementSize(DType);
+    public long RowBytes { get; }
+
+    /// <summary>The elements of one row of dim 0.</summary>
+    public long RowElements { get; }
 
     /// <inheritdoc />
     public override string ToString() => $"{Key} rows [{RowStart}, {RowStart + RowCount}) of [{string.Join(", ", GlobalShape)}]";

@@ -30,13 +30,13 @@ internal static class ShardGradientReduction
         foreach (var byType in items.Where((_, index) => anywhere[index] > 0).GroupBy(i => i.Slot.DType))
         {
             List<Item> members = byType.ToList();
-            long block = members.Sum(i => i.Slot.ChunkRows * RowElements(i.Slot));
+            long block = members.Sum(i => i.Slot.ChunkRows * i.Slot.RowElements);
             using torch.Tensor input = torch.zeros([group.Size, block], byType.Key);
             using torch.Tensor output = torch.empty(block, byType.Key);
             long offset = 0;
             foreach (Item item in members)
             {
-                long rowElements = RowElements(item.Slot);
+                long rowElements = item.Slot.RowElements;
                 // No gradient on this rank: its rows of the input stay zeros.
                 for (int rank = 0; rank < (item.FullGrad is null ? 0 : group.Size); rank++)
                 {
@@ -56,7 +56,7 @@ internal static class ShardGradientReduction
             offset = 0;
             foreach (Item item in members)
             {
-                long rowElements = RowElements(item.Slot);
+                long rowElements = item.Slot.RowElements;
                 using torch.Tensor own = output.narrow(0, offset, item.Slot.RowCount * rowElements);
                 long[] shape = [item.Slot.RowCount, .. item.Slot.GlobalShape.Skip(1)];
                 using torch.Tensor shard = own.view(shape);
@@ -82,5 +82,4 @@ internal static class ShardGradientReduction
         }
     }
 
-    private static long RowElements(ShardedSlot slot) => slot.GlobalShape.Skip(1).Aggregate(1L, (a, b) => a * b);
 }

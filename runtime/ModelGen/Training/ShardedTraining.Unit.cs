@@ -20,7 +20,6 @@ public sealed partial class ShardedTraining
             _owner = owner;
             Unit = unit;
             Module = module;
-            Slots = slots;
             Members = slots.Zip(members).ToList();
             Others = others;
             _ownRows = slots.Select(s => s.Padded.narrow(0, 0, s.RowCount)).ToList();
@@ -29,8 +28,6 @@ public sealed partial class ShardedTraining
         public ShardedUnit Unit { get; }
 
         public torch.nn.Module Module { get; }
-
-        public List<ShardedSlot> Slots { get; }
 
         /// <summary>Each sharded key's slot and the module's member (a parameter whose storage is swapped).</summary>
         public List<(ShardedSlot Slot, torch.Tensor Member)> Members { get; }

@@ -27,7 +27,6 @@ namespace ModelGen.Training;
 public sealed partial class ShardedTraining : IDisposable
 {
     private readonly IProcessGroup _group;
-    private readonly ModelSharding _sharding;
     private readonly TrainingUnit _root;
     private readonly List<TrainingUnit> _units;
     private readonly GradientAverager _replicated;
@@ -41,10 +40,10 @@ public sealed partial class ShardedTraining : IDisposable
     private bool _rootTraining;
     private long _gatheredBytes;
 
-    private ShardedTraining(IProcessGroup group, ModelSharding sharding, List<TrainingUnit> units, GradientAverager replicated, List<torch.Tensor> shardMembers)
+    private ShardedTraining(IProcessGroup group, List<TrainingUnit> units, GradientAverager replicated, List<torch.Tensor> shardMembers)
     {
         _group = group;
-        _sharding = sharding;
+        Units = units.Select(u => u.Unit).ToList();
         _units = units;
         _root = units[^1];
         _replicated = replicated;
@@ -52,7 +51,7 @@ public sealed partial class ShardedTraining : IDisposable
     }
 
     /// <summary>The units, innermost first; the root (name "") last.</summary>
-    public IReadOnlyList<ShardedUnit> Units => _units.Select(u => u.Unit).ToList();
+    public IReadOnlyList<ShardedUnit> Units { get; }
 
     /// <summary>The most bytes of gathered tensors this rank held at once so far (the root plus one unit, in backward too).</summary>
     public long PeakGatheredBytes { get; private set; }
@@ -102,9 +101,9 @@ public sealed partial class ShardedTraining : IDisposable
 
         IProcessGroup group = sharding.Group;
         var averager = new GradientAverager(group, replicated, options.BucketBytes, nameof(ShardedTraining));
-        training = new ShardedTraining(group, sharding, runtimeUnits, averager, members.Values.ToList());
+        training = new ShardedTraining(group, runtimeUnits, averager, members.Values.ToList());
         // The root is always hooked: its forward marks a training pass, even when inner units claim every key.
-        foreach (TrainingUnit unit in runtimeUnits.Where(u => u.Slots.Count > 0 || ReferenceEquals(u, runtimeUnits[^1])))
+        foreach (TrainingUnit unit in runtimeUnits.Where(u => u.Members.Count > 0 || ReferenceEquals(u, runtimeUnits[^1])))
             training.Hook(unit);
         return training;
     }
