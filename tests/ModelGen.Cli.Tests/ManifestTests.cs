@@ -33,7 +33,7 @@ public sealed class ManifestTests : IDisposable
         string single = _checkpoints.Single(TestCheckpoints.SmallTensors());
         var sharded = _checkpoints.Sharded(TestCheckpoints.SmallTensors(), maxShardBytes: 200);
 
-        // CheckpointManifest is the build step's own code (the inline task of ModelGen.Checkpoints.targets).
+        // CheckpointManifest is the build step's own code (the ModelGenWriteCheckpointManifests task).
         Assert.Equal(CheckpointManifest.FromCheckpoint(single), CliRun.Of("manifest", single).Stdout);
         Assert.Equal(CheckpointManifest.FromCheckpoint(sharded.IndexPath), CliRun.Of("manifest", sharded.IndexPath).Stdout);
         Assert.Equal(CheckpointManifest.FromCheckpoint(sharded.IndexPath), CliRun.Of("manifest", Path.GetDirectoryName(sharded.IndexPath)!).Stdout);

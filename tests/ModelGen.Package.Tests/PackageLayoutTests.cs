@@ -49,15 +49,59 @@ public sealed class PackageLayoutTests(PackedModelGen package)
 
         Assert.Equal(
             [
-                "buildTransitive/ModelGen.Checkpoints.Manifests.cs",
                 "buildTransitive/ModelGen.Checkpoints.targets",
                 "buildTransitive/ModelGen.NativeFixup.targets",
                 "buildTransitive/ModelGen.props",
                 "buildTransitive/ModelGen.targets",
-                "buildTransitive/WeakenElfVersionNeeds.cs",
+                "buildTransitive/" + BuildTasksPath,
             ],
             assets);
         Assert.DoesNotContain(Entries(), e => e.StartsWith("build/", StringComparison.Ordinal));
+    }
+
+    /// <summary>Where the prebuilt build tasks sit, relative to the targets that load them.</summary>
+    private const string BuildTasksPath = "tasks/netstandard2.0/ModelGen.Build.Tasks.dll";
+
+    [Theory]
+    [InlineData("ModelGen.Checkpoints.targets", new[] { "ModelGen.Build.Tasks.ModelGenWriteCheckpointManifests" })]
+    [InlineData("ModelGen.NativeFixup.targets", new[] { "ModelGen.Build.Tasks.ModelGenWeakenElfVersionNeeds" })]
+    public void The_targets_load_their_tasks_from_the_prebuilt_assembly_beside_them(string targetsFile, string[] taskNames)
+    {
+        XElement targets = Entry("buildTransitive/" + targetsFile);
+        XNamespace ns = targets.Name.Namespace;
+        XElement[] usingTasks = targets.Elements(ns + "UsingTask").ToArray();
+
+        Assert.Equal(taskNames, usingTasks.Select(u => (string)u.Attribute("TaskName")!).Order(StringComparer.Ordinal));
+        foreach (XElement usingTask in usingTasks)
+        {
+            // An assembly, not a task factory compiling inline source on every build.
+            Assert.Equal("$(ModelGenBuildTasksAssembly)", (string?)usingTask.Attribute("AssemblyFile"));
+            Assert.Null(usingTask.Attribute("TaskFactory"));
+            Assert.Empty(usingTask.Elements());
+        }
+        XElement assembly = Assert.Single(targets.Descendants(ns + "ModelGenBuildTasksAssembly"));
+        Assert.Equal("$(MSBuildThisFileDirectory)" + BuildTasksPath, assembly.Value);
+        Assert.Equal("'$(ModelGenBuildTasksAssembly)' == ''", (string?)assembly.Attribute("Condition"));
+    }
+
+    [Fact]
+    public void The_build_tasks_are_a_netstandard_assembly_defining_the_tasks_and_bringing_no_msbuild_copy()
+    {
+        using ZipArchive zip = ZipFile.OpenRead(package.PackagePath);
+        using var image = new MemoryStream();
+        using (Stream stream = zip.GetEntry("buildTransitive/" + BuildTasksPath)!.Open()) stream.CopyTo(image);
+        image.Position = 0;
+        using var pe = new System.Reflection.PortableExecutable.PEReader(image);
+        System.Reflection.Metadata.MetadataReader metadata = System.Reflection.Metadata.PEReaderExtensions.GetMetadataReader(pe);
+
+        string[] types = metadata.TypeDefinitions.Select(metadata.GetTypeDefinition)
+            .Select(t => metadata.GetString(t.Namespace) + "." + metadata.GetString(t.Name)).ToArray();
+        Assert.Contains("ModelGen.Build.Tasks.ModelGenWriteCheckpointManifests", types);
+        Assert.Contains("ModelGen.Build.Tasks.ModelGenWeakenElfVersionNeeds", types);
+        string[] references = metadata.AssemblyReferences.Select(r => metadata.GetString(metadata.GetAssemblyReference(r).Name)).Order(StringComparer.Ordinal).ToArray();
+        Assert.Equal(["Microsoft.Build.Framework", "Microsoft.Build.Utilities.Core", "netstandard"], references);
+        // MSBuild supplies its own assemblies: the package carries none.
+        Assert.DoesNotContain(Entries(), e => e.Contains("Microsoft.Build", StringComparison.OrdinalIgnoreCase));
     }
 
     [Fact]

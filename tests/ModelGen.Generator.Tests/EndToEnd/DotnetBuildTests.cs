@@ -40,12 +40,16 @@ public sealed class DotnetBuildTests : IDisposable
     private void WriteProject()
     {
         string targets = Path.Combine(TestPaths.RepositoryRoot, "runtime", "ModelGen", "buildTransitive", "ModelGen.Checkpoints.targets");
+        // The targets' tasks as this repository builds them, in this test run's configuration (bin/<configuration>/net10.0).
+        string configuration = Path.GetFileName(Path.GetDirectoryName(Path.TrimEndingDirectorySeparator(AppContext.BaseDirectory)))!;
+        string tasks = Path.Combine(TestPaths.RepositoryRoot, "runtime", "ModelGen.Build.Tasks", "bin", configuration, "netstandard2.0", "ModelGen.Build.Tasks.dll");
         File.WriteAllText(Path.Combine(_directory, "User.csproj"), $"""
             <Project Sdk="Microsoft.NET.Sdk">
               <PropertyGroup>
                 <TargetFramework>net10.0</TargetFramework>
                 <Nullable>enable</Nullable>
                 <NoWarn>$(NoWarn);CS1701;CS1702</NoWarn>
+                <ModelGenBuildTasksAssembly>{tasks}</ModelGenBuildTasksAssembly>
               </PropertyGroup>
               <ItemGroup>
                 <Reference Include="TorchSharp" HintPath="{typeof(TorchSharp.torch).Assembly.Location}" />

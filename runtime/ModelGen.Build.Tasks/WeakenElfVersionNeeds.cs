@@ -1,5 +1,3 @@
-// MSBuild inline task (compiled by RoslynCodeTaskFactory): marks chosen GLIBCXX version requirements of an
-// ELF64 shared library as weak, when the host's libstdc++ does not provide them. See ModelGen.NativeFixup.targets.
 using System;
 using System.Collections.Generic;
 using System.IO;
@@ -8,17 +6,27 @@ using System.Text;
 using Microsoft.Build.Framework;
 using Microsoft.Build.Utilities;
 
+namespace ModelGen.Build.Tasks;
+
+/// <summary>
+/// Marks chosen GLIBCXX version requirements of ELF64 shared libraries as weak, when the host's libstdc++ does not
+/// provide them. See ModelGen.NativeFixup.targets.
+/// </summary>
 public sealed class ModelGenWeakenElfVersionNeeds : Task
 {
     private const uint ShtGnuVerneed = 0x6ffffffe;
     private const ushort VerFlagWeak = 0x2;
 
+    /// <summary>The libraries to patch (copies in the build or publish output, never the package cache).</summary>
     [Required] public string[] Libraries { get; set; } = Array.Empty<string>();
+
+    /// <summary>The version names (GLIBCXX_3.4.32) to mark weak when the host libstdc++ lacks them.</summary>
     [Required] public string[] Versions { get; set; } = Array.Empty<string>();
 
+    /// <inheritdoc />
     public override bool Execute()
     {
-        string hostLibrary = FindHostLibStdCxx();
+        string? hostLibrary = FindHostLibStdCxx();
         if (hostLibrary == null)
         {
             Log.LogMessage(MessageImportance.Low, "ModelGen: no host libstdc++.so.6 found; TorchSharp native library left as is.");
@@ -56,10 +64,10 @@ public sealed class ModelGenWeakenElfVersionNeeds : Task
         return true;
     }
 
-    private static string FindHostLibStdCxx()
+    private static string? FindHostLibStdCxx()
     {
         var directories = new List<string>();
-        string ldPath = Environment.GetEnvironmentVariable("LD_LIBRARY_PATH");
+        string? ldPath = Environment.GetEnvironmentVariable("LD_LIBRARY_PATH");
         if (!string.IsNullOrEmpty(ldPath)) directories.AddRange(ldPath.Split(':'));
         directories.AddRange(new[]
         {

@@ -1,7 +1,7 @@
 // Checkpoint manifests for ModelGen: reads only the headers of safetensors files (never the weight bytes) and
-// writes one line per tensor, "key DTYPE [d0,d1,...]", sorted by key. Compiled twice: as the MSBuild inline task
-// of ModelGen.Checkpoints.targets, and (with MODELGEN_MANIFEST_TOOL defined) into the command that writes
-// manifests for users to commit.
+// writes one line per tensor, "key DTYPE [d0,d1,...]", sorted by key. Compiled into the build task assembly (the
+// ModelGenWriteCheckpointManifests task of ModelGen.Checkpoints.targets) and, linked as source, into the modelgen
+// command that writes manifests for users to commit, so both write the same text.
 #nullable enable
 using System;
 using System.Collections.Generic;
@@ -9,73 +9,6 @@ using System.Globalization;
 using System.IO;
 using System.Linq;
 using System.Text;
-
-#if !MODELGEN_MANIFEST_TOOL
-using Microsoft.Build.Framework;
-using Microsoft.Build.Utilities;
-
-/// <summary>
-/// For every ModelGenCheckpoint item: a .safetensors file or a model.safetensors.index.json becomes a manifest in
-/// the intermediate directory; any other file is taken as a manifest already. The results are returned as
-/// AdditionalFiles items carrying the ModelGenModel metadata the generator reads.
-/// </summary>
-public sealed class ModelGenWriteCheckpointManifests : Task
-{
-    [Required] public ITaskItem[] Checkpoints { get; set; } = Array.Empty<ITaskItem>();
-    [Required] public string OutputDirectory { get; set; } = "";
-    [Output] public ITaskItem[] Manifests { get; set; } = Array.Empty<ITaskItem>();
-
-    public override bool Execute()
-    {
-        var manifests = new List<ITaskItem>();
-        var usedNames = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
-        foreach (ITaskItem checkpoint in Checkpoints)
-        {
-            string path = checkpoint.GetMetadata("FullPath");
-            string model = checkpoint.GetMetadata("Model").Trim();
-            if (model.Length == 0)
-            {
-                Log.LogError(null, "MG0010", null, checkpoint.ItemSpec, 0, 0, 0, 0,
-                    "ModelGenCheckpoint '{0}' needs a Model attribute naming the [ShardedModel] class (namespace and name)", checkpoint.ItemSpec);
-                continue;
-            }
-            if (!CheckpointManifest.IsCheckpoint(path))
-            {
-                manifests.Add(Item(path, model, written: false));
-                continue;
-            }
-            string text;
-            try
-            {
-                text = CheckpointManifest.FromCheckpoint(path);
-            }
-            catch (Exception e) when (e is IOException || e is InvalidDataException || e is UnauthorizedAccessException)
-            {
-                Log.LogError(null, "MG0010", null, checkpoint.ItemSpec, 0, 0, 0, 0,
-                    "Checkpoint '{0}' cannot be read: {1}", checkpoint.ItemSpec, e.Message);
-                continue;
-            }
-            string name = Path.GetFileName(path);
-            for (int n = 2; !usedNames.Add(name); n++) name = Path.GetFileName(path) + "." + n.ToString(CultureInfo.InvariantCulture);
-            string output = Path.Combine(OutputDirectory, name + ".manifest");
-            Directory.CreateDirectory(OutputDirectory);
-            // Rewrite only on change, so the compiler sees the same file (and the generator stays cached) when nothing moved.
-            if (!File.Exists(output) || File.ReadAllText(output) != text) File.WriteAllText(output, text, new UTF8Encoding(false));
-            manifests.Add(Item(output, model, written: true));
-        }
-        Manifests = manifests.ToArray();
-        return !Log.HasLoggedErrors;
-    }
-
-    private static ITaskItem Item(string path, string model, bool written)
-    {
-        var item = new TaskItem(path);
-        item.SetMetadata("ModelGenModel", model);
-        item.SetMetadata("ModelGenWritten", written ? "true" : "false");
-        return item;
-    }
-}
-#endif
 
 /// <summary>Turns checkpoint headers into manifest text.</summary>
 public static class CheckpointManifest
@@ -194,6 +127,7 @@ public static class CheckpointManifest
     /// </summary>
     public static class Json
     {
+        /// <summary>The value <paramref name="text"/> holds; <see cref="InvalidDataException"/> naming the position when it is not JSON.</summary>
         public static object? Parse(string text)
         {
             int position = 0;
