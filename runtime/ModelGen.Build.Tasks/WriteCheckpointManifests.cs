@@ -11,19 +11,17 @@ namespace ModelGen.Build.Tasks;
 /// <summary>
 /// For every ModelGenCheckpoint item: a .safetensors file or a model.safetensors.index.json becomes a manifest in
 /// the intermediate directory; any other file is taken as a manifest already. The results are returned as
-/// AdditionalFiles items carrying the ModelGenModel metadata the generator reads.
+/// AdditionalFiles items carrying the ModelGenModel and ModelGenKind (<c>manifest</c>) metadata the generator reads.
 /// </summary>
 public sealed class ModelGenWriteCheckpointManifests : Task
 {
-    private const string ErrorCode = "MG0010";
-
     /// <summary>The ModelGenCheckpoint items (file, and the Model metadata naming the [ShardedModel] class).</summary>
     [Required] public ITaskItem[] Checkpoints { get; set; } = Array.Empty<ITaskItem>();
 
     /// <summary>Where manifests of checkpoint files are written.</summary>
     [Required] public string OutputDirectory { get; set; } = "";
 
-    /// <summary>One manifest per checkpoint, with ModelGenModel and ModelGenWritten (true when written here).</summary>
+    /// <summary>One manifest per checkpoint, with ModelGenModel, ModelGenKind and ModelGenWritten (true when written here).</summary>
     [Output] public ITaskItem[] Manifests { get; set; } = Array.Empty<ITaskItem>();
 
     /// <inheritdoc />
@@ -37,7 +35,7 @@ public sealed class ModelGenWriteCheckpointManifests : Task
             string model = checkpoint.GetMetadata("Model").Trim();
             if (model.Length == 0)
             {
-                Log.LogError(null, ErrorCode, null, checkpoint.ItemSpec, 0, 0, 0, 0,
+                Log.LogError(null, CheckpointItems.ErrorCode, null, checkpoint.ItemSpec, 0, 0, 0, 0,
                     "ModelGenCheckpoint '{0}' needs a Model attribute naming the [ShardedModel] class (namespace and name)", checkpoint.ItemSpec);
                 continue;
             }
@@ -53,7 +51,7 @@ public sealed class ModelGenWriteCheckpointManifests : Task
             }
             catch (Exception e) when (e is IOException || e is InvalidDataException || e is UnauthorizedAccessException)
             {
-                Log.LogError(null, ErrorCode, null, checkpoint.ItemSpec, 0, 0, 0, 0,
+                Log.LogError(null, CheckpointItems.ErrorCode, null, checkpoint.ItemSpec, 0, 0, 0, 0,
                     "Checkpoint '{0}' cannot be read: {1}", checkpoint.ItemSpec, e.Message);
                 continue;
             }
@@ -71,8 +69,7 @@ public sealed class ModelGenWriteCheckpointManifests : Task
 
     private static ITaskItem Manifest(string path, string model, bool written)
     {
-        var item = new TaskItem(path);
-        item.SetMetadata("ModelGenModel", model);
+        TaskItem item = CheckpointItems.AdditionalFile(path, model, CheckpointItems.ManifestKind);
         item.SetMetadata("ModelGenWritten", written ? "true" : "false");
         return item;
     }

@@ -63,7 +63,7 @@ public sealed class PackageLayoutTests(PackedModelGen package)
     private const string BuildTasksPath = "tasks/netstandard2.0/ModelGen.Build.Tasks.dll";
 
     [Theory]
-    [InlineData("ModelGen.Checkpoints.targets", new[] { "ModelGen.Build.Tasks.ModelGenWriteCheckpointManifests" })]
+    [InlineData("ModelGen.Checkpoints.targets", new[] { "ModelGen.Build.Tasks.ModelGenResolveCheckpointConfigs", "ModelGen.Build.Tasks.ModelGenWriteCheckpointManifests" })]
     [InlineData("ModelGen.NativeFixup.targets", new[] { "ModelGen.Build.Tasks.ModelGenWeakenElfVersionNeeds" })]
     public void The_targets_load_their_tasks_from_the_prebuilt_assembly_beside_them(string targetsFile, string[] taskNames)
     {
@@ -97,6 +97,7 @@ public sealed class PackageLayoutTests(PackedModelGen package)
         string[] types = metadata.TypeDefinitions.Select(metadata.GetTypeDefinition)
             .Select(t => metadata.GetString(t.Namespace) + "." + metadata.GetString(t.Name)).ToArray();
         Assert.Contains("ModelGen.Build.Tasks.ModelGenWriteCheckpointManifests", types);
+        Assert.Contains("ModelGen.Build.Tasks.ModelGenResolveCheckpointConfigs", types);
         Assert.Contains("ModelGen.Build.Tasks.ModelGenWeakenElfVersionNeeds", types);
         string[] references = metadata.AssemblyReferences.Select(r => metadata.GetString(metadata.GetAssemblyReference(r).Name)).Order(StringComparer.Ordinal).ToArray();
         Assert.Equal(["Microsoft.Build.Framework", "Microsoft.Build.Utilities.Core", "netstandard"], references);

@@ -30,7 +30,7 @@ public sealed class PrebuiltBuildTasksTests(PackedModelGen package) : IDisposabl
 
         Assert.True(build.ExitCode == 0, build.Output);
         string tasks = Path.Combine(NuGetCache.VersionFolder("ModelGen", package.Version), "buildTransitive", "tasks", "netstandard2.0", "ModelGen.Build.Tasks.dll");
-        foreach (string task in (string[])["ModelGenWriteCheckpointManifests", "ModelGenWeakenElfVersionNeeds"])
+        foreach (string task in (string[])["ModelGenWriteCheckpointManifests", "ModelGenResolveCheckpointConfigs", "ModelGenWeakenElfVersionNeeds"])
             Assert.Contains($"Using \"{task}\" task from assembly \"{tasks}\".", build.Output, StringComparison.Ordinal);
         Assert.DoesNotContain("Compiling task source code", build.Output, StringComparison.Ordinal);
         Assert.DoesNotContain("RoslynCodeTaskFactory", build.Output, StringComparison.Ordinal);

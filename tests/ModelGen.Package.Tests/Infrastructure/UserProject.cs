@@ -43,6 +43,10 @@ internal sealed class UserProject : IDisposable
 
     /// <summary>Writes the project file, declaring <paramref name="checkpoint"/> as the checkpoint of <paramref name="model"/>.</summary>
     public void WriteProjectFile(string checkpoint, string model) =>
+        WriteProjectFileWithItems($"""<ModelGenCheckpoint Include="{checkpoint}" Model="{model}" />""");
+
+    /// <summary>Writes the project file with <paramref name="checkpointItems"/> (ModelGenCheckpoint elements) as its checkpoints.</summary>
+    public void WriteProjectFileWithItems(params string[] checkpointItems) =>
         File.WriteAllText(PathOf(ProjectName + ".csproj"), $"""
             <Project Sdk="Microsoft.NET.Sdk">
               <PropertyGroup>
@@ -56,10 +60,22 @@ internal sealed class UserProject : IDisposable
                 <PackageReference Include="libtorch-cpu-linux-x64" Version="{LibtorchVersion}" />
               </ItemGroup>
               <ItemGroup>
-                <ModelGenCheckpoint Include="{checkpoint}" Model="{model}" />
+                {string.Join("\n    ", checkpointItems)}
               </ItemGroup>
             </Project>
             """);
+
+    /// <summary>The compiler-visible metadata of every file, as the build wrote it for the compiler (Debug).</summary>
+    public GeneratedEditorConfig GeneratedEditorConfig() =>
+        Infrastructure.GeneratedEditorConfig.Read(PathOf("obj", "Debug", "net10.0", ProjectName + ".GeneratedMSBuildEditorConfig.editorconfig"));
+
+    /// <summary>Writes <paramref name="text"/> to the file at <paramref name="parts"/>, creating its folder.</summary>
+    public void WriteFile(string text, params string[] parts)
+    {
+        string path = PathOf(parts);
+        System.IO.Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        File.WriteAllText(path, text);
+    }
 
     public void WriteSource(string fileName, string text) => File.WriteAllText(PathOf(fileName), text);
 
