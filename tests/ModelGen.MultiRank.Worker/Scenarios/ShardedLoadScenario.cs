@@ -66,6 +66,8 @@ public static class ShardedLoadScenario
                 ("peakGatheredBytes", forward?.PeakGatheredBytes ?? 0), ("shardsRestored", restored));
         }
         report.Event("loaded", ("placement", loaded.Placement), ("transport", loaded.Transport),
+            ("node", loaded.Node), ("nodes", loaded.Nodes), ("leader", loaded.NodeLeader), ("mpiBytes", loaded.MpiReceivedBytes),
+            ("mpiFromOtherNodes", loaded.MpiReceivedFromOtherNodesBytes), ("peerReadBytes", loaded.PeerReadBytes), ("readCheckpoint", loaded.ReadCheckpoint),
             ("receivedBytes", loaded.ReceivedBytes), ("parameterBytes", loaded.ParameterBytes), ("mappedBytes", loaded.MappedBytes),
             ("initialized", string.Join(",", loaded.InitializedKeys)), ("initCallsOnLoaded", loaded.InitCallsOnLoaded),
             ("tiedShareStorage", ReferenceEquals(model.HeadWeight, model.EmbedWeight) || model.HeadWeight.Handle == model.EmbedWeight.Handle));
