@@ -53,14 +53,16 @@ public static class WorkerLauncher
     /// Runs another .NET program of the repository (<paramref name="dll"/>): alone when <paramref name="ranks"/> is 0
     /// (launcher variables removed), otherwise under mpirun with that many ranks.
     /// </summary>
-    public static Task<WorkerRun> ProgramAsync(string dll, string[] arguments, int ranks, TimeSpan? timeout = null)
+    public static Task<WorkerRun> ProgramAsync(string dll, string[] arguments, int ranks, TimeSpan? timeout = null, IReadOnlyDictionary<string, string>? environment = null)
     {
         if (!File.Exists(dll))
             throw new InvalidOperationException($"The program was not built: {dll}");
         if (ranks == 0)
-            return RunAsync(DotnetHost(), [dll, .. arguments], clearLauncherVariables: true, timeout ?? DefaultTimeout, requireWorker: false);
-        string[] launcher = ["-np", ranks.ToString(System.Globalization.CultureInfo.InvariantCulture), "--allow-run-as-root", "--oversubscribe"];
-        return RunAsync(FindMpirun(), [.. launcher, DotnetHost(), dll, .. arguments], clearLauncherVariables: false, timeout ?? DefaultTimeout, requireWorker: false);
+            return RunAsync(DotnetHost(), [dll, .. arguments], clearLauncherVariables: true, timeout ?? DefaultTimeout, requireWorker: false, environment: environment);
+        string[] launcher = ["-np", ranks.ToString(System.Globalization.CultureInfo.InvariantCulture), "--allow-run-as-root", "--oversubscribe",
+            .. (environment ?? new Dictionary<string, string>()).Keys.SelectMany(name => new[] { "-x", name })];
+        return RunAsync(FindMpirun(), [.. launcher, DotnetHost(), dll, .. arguments], clearLauncherVariables: false, timeout ?? DefaultTimeout, requireWorker: false,
+            environment: environment);
     }
 
     /// <summary>The mpirun on PATH; fails with what to install when there is none.</summary>
