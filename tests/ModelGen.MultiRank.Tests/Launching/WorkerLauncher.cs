@@ -32,6 +32,21 @@ public static class WorkerLauncher
     }
 
     /// <summary>
+    /// Runs the worker on <paramref name="ranks"/> ranks, the last of them started through
+    /// <paramref name="lastRankWrapper"/> (for example <c>unshare --pid --fork</c>: another process namespace), with
+    /// extra mpirun options and <paramref name="environment"/> exported to every rank.
+    /// </summary>
+    public static Task<WorkerRun> MpiRunLastRankWrappedAsync(string[] arguments, int ranks, string[] lastRankWrapper, string[] mpirunOptions,
+        IReadOnlyDictionary<string, string> environment, TimeSpan? timeout = null)
+    {
+        string[] options = ["--allow-run-as-root", "--oversubscribe", .. mpirunOptions, .. environment.Keys.SelectMany(name => new[] { "-x", name })];
+        string others = (ranks - 1).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        return RunAsync(FindMpirun(),
+            [.. options, "-np", others, DotnetHost(), WorkerPath, .. arguments, ":", "-np", "1", .. lastRankWrapper, DotnetHost(), WorkerPath, .. arguments],
+            clearLauncherVariables: false, timeout ?? DefaultTimeout, environment: environment);
+    }
+
+    /// <summary>
     /// Runs "mpirun -np <paramref name="ranks"/> dotnet worker <paramref name="arguments"/>" until the lines printed so
     /// far satisfy <paramref name="endWhen"/> (or the job exits, or the time bound passes), then kills the job's
     /// process tree: for jobs that cannot end on their own, such as one with a stopped rank.
