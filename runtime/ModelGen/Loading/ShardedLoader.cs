@@ -296,7 +296,13 @@ public static class ShardedLoader
         {
             if (group.Size == 1) return checkpoint;
             _nodes = NodeGroups.Of(group);
-            if (!options.ReadOnEveryNode || _nodes.Layout.Nodes == 1) return checkpoint;
+            if (_nodes.Layout.Nodes == 1) return checkpoint;
+            // The ranks must agree: a leader reading while rank 0 sends would wait for a message that never comes.
+            bool asked = options.ReadOnEveryNode;
+            bool anyAsked = group.AllReduceMax(asked ? 1 : 0) == 1;
+            group.ThrowIfAnyRankFailed(asked == anyAsked ? null : new ArgumentException(
+                $"LoadOptions.ReadOnEveryNode is set on some ranks but not on rank {group.Rank}: set it alike on every rank.", nameof(options)));
+            if (!asked) return checkpoint;
             _readsOnEveryNode = true;
             SafeTensorsCheckpoint? own = NodeCheckpointCopies.OpenOnLeaders(_nodes, checkpointPath, checkpoint);
             _readsOwnCopy = own is not null;

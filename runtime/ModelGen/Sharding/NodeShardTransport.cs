@@ -13,7 +13,7 @@ namespace ModelGen.Sharding;
 /// peer read when the node allows it, otherwise by a scatter inside the node. No rank reads the memory of a rank on
 /// another node, and no rows cross to a node that does not keep them.
 /// </summary>
-internal sealed class NodeShardTransport : Sharding.IShardTransport, IDisposable
+internal sealed class NodeShardTransport : IShardTransport, IDisposable
 {
     private readonly NodeGroups _nodes;
     private readonly int? _leaderProcessId;

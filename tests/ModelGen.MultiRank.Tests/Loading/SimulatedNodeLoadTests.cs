@@ -118,6 +118,26 @@ public sealed class SimulatedNodeLoadTests
         Assert.Contains("node 1 (rank 2)", run.Named("load-failed")[0]["message"]);
     }
 
+    [Fact]
+    public async Task AReaderOnEveryNodeAskedOnSomeRanksOnlyIsOneErrorOnEveryRank()
+    {
+        using var checkpoint = new RankTestCheckpoint();
+
+        WorkerRun run = await SimulatedNodes.RunAsync("load", $"checkpoint={checkpoint.Folder}", "everyNodeOnRank=2");
+
+        LoadFailureAssertions.AssertSameFailureOnEveryRank(run, "DistributedLoadException", "ReadOnEveryNode is set on some ranks but not on rank 0", SimulatedNodes.Ranks);
+    }
+
+    [Fact]
+    public async Task AFullyShardedLoadRefusesAReaderOnEveryNodeOnEveryRank()
+    {
+        using var checkpoint = new RankTestCheckpoint();
+
+        WorkerRun run = await SimulatedNodes.RunAsync("shard-load", $"checkpoint={checkpoint.Folder}", "everyNode=yes");
+
+        LoadFailureAssertions.AssertSameFailureOnEveryRank(run, "ArgumentException", "ReadOnEveryNode applies to replicated placement", SimulatedNodes.Ranks);
+    }
+
     private static void AssertFileBytesOnEveryRank(WorkerRun run, RankTestCheckpoint checkpoint)
     {
         var tensors = run.Named("tensor");

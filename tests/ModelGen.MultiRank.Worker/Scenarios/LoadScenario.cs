@@ -11,7 +11,7 @@ namespace ModelGen.MultiRank.Worker.Scenarios;
 /// Loads a checkpoint into <see cref="RankTestModel"/> on every rank and reports, per key, a digest of the bytes
 /// this rank ended up with, so the test can compare every rank with the file and with each other. Options:
 /// checkpoint=PATH; transport=Auto|Broadcast|PeerRead; map=yes|no (rank 0 maps the checkpoint); die=RANK makes that
-/// rank exit in the middle of the load; everyNode=yes makes every node's leader read its own copy; copy=PATH is the checkpoint path of every rank but 0; grow=FILE makes rank 0 append bytes to FILE after the first tensor, as a
+/// rank exit in the middle of the load; everyNode=yes makes every node's leader read its own copy (everyNodeOnRank=R: asked on rank R only); copy=PATH is the checkpoint path of every rank but 0; grow=FILE makes rank 0 append bytes to FILE after the first tensor, as a
 /// writer changing the checkpoint during the load would.
 /// </summary>
 public static class LoadScenario
@@ -40,7 +40,7 @@ public static class LoadScenario
                 Progress = progress,
                 Transport = Enum.Parse<LoadTransport>(options.Text("transport", nameof(LoadTransport.Auto)), ignoreCase: true),
                 MapCheckpoint = options.Text("map", "yes") == "yes",
-                ReadOnEveryNode = options.Text("everyNode", "no") == "yes",
+                ReadOnEveryNode = options.Text("everyNode", "no") == "yes" || options.Int("everyNodeOnRank", -1) == group.Rank,
             });
         }
         catch (SafeTensorsException e)

@@ -13,7 +13,8 @@ namespace ModelGen.MultiRank.Worker.Scenarios;
 /// per sharded key its rows and a digest of their bytes, the digest of every tensor gathered whole, the bytes received,
 /// and the digest of the logits of a fixed prompt (the sharded forward pass when sharded). Options: checkpoint=PATH;
 /// placement=Replicated|FullyShard; transport=Auto|Broadcast|PeerRead; map=yes|no; die=RANK (that rank exits half-way
-/// through the load); replicated=GLOB (a key to keep whole).
+/// through the load); replicated=GLOB (a key to keep whole); everyNode=yes (asks for the per-node reader, which a
+/// sharded load refuses).
 /// </summary>
 public static class ShardedLoadScenario
 {
@@ -34,9 +35,10 @@ public static class ShardedLoadScenario
                 MapCheckpoint = options.Text("map", "yes") == "yes",
                 ReplicatedKeys = replicated.Length > 0 ? [replicated] : [],
                 Progress = new ExitMidway(group.Rank == dieRank),
+                ReadOnEveryNode = options.Text("everyNode", "no") == "yes",
             });
         }
-        catch (Exception e) when (e is DistributedLoadException or CheckpointMismatchException or LoadIncompleteException or SafeTensorsException)
+        catch (Exception e) when (e is DistributedLoadException or CheckpointMismatchException or LoadIncompleteException or SafeTensorsException or ArgumentException)
         {
             report.Event("load-failed", ("type", e.GetType().Name), ("message", e.Message.Replace('\n', ' ')));
             return LoadScenario.LoadFailedExitCode;

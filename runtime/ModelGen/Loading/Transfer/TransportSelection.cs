@@ -2,6 +2,7 @@ using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 using ModelGen.Distributed;
 using ModelGen.Native;
+using ModelGen.Sharding;
 
 namespace ModelGen.Loading.Transfer;
 
@@ -22,28 +23,24 @@ internal static class TransportSelection
     {
         if (group.Size == 1) return null;
         NodeGroups nodes = NodeGroups.Of(group);
-        if (nodes.Layout.Nodes == 1)
-        {
-            return PeerReadRoot(group, requested) is { } rootProcessId
-                ? new PeerReadTransport(group, rootProcessId, counts)
-                : new BroadcastTransport(group, counts);
-        }
-        return new NodeBatchTransport(nodes, LeaderProcessId(nodes, requested), counts);
+        return nodes.Layout.Nodes == 1
+            ? Choose(group, requested, counts)
+            : new NodeBatchTransport(nodes, LeaderProcessId(nodes, requested), counts);
     }
 
     /// <summary>The transport of a fully sharded load, node-aware when the job spans several nodes; <see langword="null"/> for a single process.</summary>
     /// <exception cref="DistributedLoadException"><see cref="LoadTransport.PeerRead"/> was required and a rank cannot read its leader.</exception>
-    public static Sharding.IShardTransport? ChooseShard(IProcessGroup group, LoadTransport requested, TransferCounts counts)
+    public static IShardTransport? ChooseShard(IProcessGroup group, LoadTransport requested, TransferCounts counts)
     {
         if (group.Size == 1) return null;
         NodeGroups nodes = NodeGroups.Of(group);
         if (nodes.Layout.Nodes == 1)
         {
             return PeerReadRoot(group, requested) is { } rootProcessId
-                ? new Sharding.PeerReadShardTransport(group, rootProcessId, counts)
-                : new Sharding.ScatterShardTransport(group, counts);
+                ? new PeerReadShardTransport(group, rootProcessId, counts)
+                : new ScatterShardTransport(group, counts);
         }
-        return new Sharding.NodeShardTransport(nodes, LeaderProcessId(nodes, requested), counts);
+        return new NodeShardTransport(nodes, LeaderProcessId(nodes, requested), counts);
     }
 
     /// <summary>
@@ -66,12 +63,12 @@ internal static class TransportSelection
     }
 
     /// <exception cref="DistributedLoadException"><see cref="LoadTransport.PeerRead"/> was required and a rank cannot read rank 0.</exception>
-    public static IBatchTransport? Choose(IProcessGroup group, LoadTransport requested)
+    public static IBatchTransport? Choose(IProcessGroup group, LoadTransport requested, TransferCounts? counts = null)
     {
         if (group.Size == 1) return null;
         return PeerReadRoot(group, requested) is { } rootProcessId
-            ? new PeerReadTransport(group, rootProcessId)
-            : new BroadcastTransport(group);
+            ? new PeerReadTransport(group, rootProcessId, counts)
+            : new BroadcastTransport(group, counts);
     }
 
     /// <summary>
