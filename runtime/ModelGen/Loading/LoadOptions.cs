@@ -75,8 +75,8 @@ public sealed class LoadOptions
     /// from rank 0: then no loaded bytes cross between nodes (only tensors the checkpoint lacks, initialized on rank
     /// 0, do). Off by default. Rank 0 still validates the checkpoint and shares its catalog; each leader first checks
     /// that its files have the same headers and sizes as rank 0's, and a difference is the same error on every rank,
-    /// naming the node and the file. Replicated placement only; on one node it changes nothing. See docs/loading.md,
-    /// "Several machines".
+    /// naming the node and the file. Replicated or fully sharded (each leader then reads every piece and keeps its
+    /// node's rows); on one node it changes nothing. Set it alike on every rank. See docs/loading.md, "Several machines".
     /// </summary>
     public bool ReadOnEveryNode { get; init; }
 

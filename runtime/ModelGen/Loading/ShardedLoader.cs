@@ -46,8 +46,6 @@ public static class ShardedLoader
         ArgumentNullException.ThrowIfNull(model);
         ArgumentException.ThrowIfNullOrEmpty(checkpointPath);
         options ??= new LoadOptions();
-        if (options.ReadOnEveryNode && options.Placement == TensorPlacement.FullyShard)
-            throw new ArgumentException("LoadOptions.ReadOnEveryNode applies to replicated placement; a fully sharded load reads on rank 0 and sends each node only its ranks' rows, once.", nameof(options));
         NativeEnvironment.EnableHugePagesByDefault();
 
         IProcessGroup group = options.ProcessGroup ?? ProcessGroups.FromEnvironment();
@@ -203,6 +201,7 @@ public static class ShardedLoader
                 {
                     MapOnRoot = UnpopulatedMapperFor(mapping, checkpoint, step.Entry.Name, step.DType),
                     ReadRangeOnRoot = RangeReader(checkpoint, step.Entry.Name, step.DType),
+                    ReadByEveryLeader = _readsOnEveryNode,
                 }))
                 .Concat(plan.Inits.Select(step => (Slot: step.Slot, Loaded: false, Item: new ShardedLoadItem(step.Slot.Key, step.Shape, step.DType, IsSharded(step.Slot.Key, step.Shape),
                     t => RunInitializer(step.Slot, t), () => $"initializing '{step.Slot.Key}'"))))
@@ -230,7 +229,7 @@ public static class ShardedLoader
                     Place(slot, view);
                     (loaded ? _loaded : _initialized).Add(slot.Key);
                     Report(slot.Key, total, totalBytes, item.ByteCount);
-                });
+                }, _readsOwnCopy);
             return transport?.Name ?? "none";
         }
 

@@ -11,7 +11,9 @@ namespace ModelGen.Sharding;
 /// (the leader's own straight into its tensor, the others' into a staging buffer of the batch), and a piece of a
 /// replicated tensor goes to the leaders by broadcast; then every rank of a node takes its rows from its leader, by
 /// peer read when the node allows it, otherwise by a scatter inside the node. No rank reads the memory of a rank on
-/// another node, and no rows cross to a node that does not keep them.
+/// another node, and no rows cross to a node that does not keep them. Items every leader read from its own copy of
+/// the checkpoint (<see cref="ShardedLoadItem.ReadByEveryLeader"/>) skip the first step: each leader holds them as
+/// rank 0 does.
 /// </summary>
 internal sealed class NodeShardTransport : IShardTransport, IDisposable
 {
@@ -61,6 +63,13 @@ internal sealed class NodeShardTransport : IShardTransport, IDisposable
         for (int p = 0; p < batch.Count; p++)
         {
             PieceMove move = batch[p];
+            if (move.Item.ReadByEveryLeader)
+            {
+                // This leader made the whole piece resident itself: its node's ranks find their shares where rank 0's do.
+                for (int j = 0; j < size; j++)
+                    shares[p * size + j] = move.Source + (nint)move.Piece.ShareOf(move.Item, _nodeRanks[j], _jobSize).SourceOffset;
+                continue;
+            }
             if (!move.Item.Sharded)
             {
                 (_, long length, long destinationOffset) = move.Piece.ShareOf(move.Item, 0, _jobSize);
@@ -118,7 +127,7 @@ internal sealed class NodeShardTransport : IShardTransport, IDisposable
     private void StageBatch(IReadOnlyList<PieceMove> batch)
     {
         long bytes = 0;
-        foreach (PieceMove move in batch.Where(m => m.Item.Sharded))
+        foreach (PieceMove move in batch.Where(m => m.Item.Sharded && !m.Item.ReadByEveryLeader))
         {
             for (int j = 1; j < _nodeRanks.Count; j++)
                 bytes += move.Piece.ShareOf(move.Item, _nodeRanks[j], _jobSize).Length;

@@ -17,6 +17,44 @@ public sealed class SimulatedNodeShardedLoadTests
     private const int Ranks = SimulatedNodes.Ranks;
 
     [Theory]
+    [InlineData("Auto")]
+    [InlineData("Broadcast")]
+    public async Task WithAReaderOnEveryNodeOnlyTheInitializedRowsCrossBetweenNodes(string transport)
+    {
+        using var checkpoint = new RankTestCheckpoint();
+        using var copy = new SimulatedNodeLoadTests.CheckpointCopy(checkpoint.Folder);
+
+        WorkerRun run = await SimulatedNodes.RunAsync("shard-load", $"checkpoint={checkpoint.Folder}", $"copy={copy.Folder}", "everyNode=yes", $"transport={transport}");
+
+        Assert.True(run.ExitCode == 0, run.ToString());
+        using SafeTensorsCheckpoint file = SafeTensorsCheckpoint.Open(checkpoint.Folder);
+        foreach (SafeTensorsEntry entry in file.Entries)
+        {
+            using torch.Tensor whole = file.Read(entry.Name);
+            for (int rank = 0; rank < Ranks; rank++)
+            {
+                (long start, long count) = ShardMath.RowsOf(entry.Shape[0], Ranks, rank);
+                using torch.Tensor rows = whole.narrow(0, start, count);
+                var mine = Assert.Single(run.Named("shard"), e => e.Rank == rank && e["key"] == entry.Name);
+                Assert.True(RankTestCheckpoint.Digest(rows) == mine["sha256"], $"rank {rank}: rows of '{entry.Name}' differ from the file");
+            }
+        }
+        var loaded = run.Named("loaded");
+        SimulatedNodes.AssertNodeFields(loaded);
+        // Of the projection the checkpoint lacks (32 x 32 float, initialized on rank 0), node 1's rows cross; nothing else does.
+        long InitRows(int rank) => ShardMath.RowsOf(32, Ranks, rank).Count * 32 * sizeof(float);
+        bool peerReads = transport == "Auto";
+        Assert.All(loaded, e =>
+        {
+            long held = SimulatedNodes.Long(e, "parameterBytes");
+            Assert.Equal(e.Rank is 0 or 2 ? "True" : "False", e["readCheckpoint"]);
+            Assert.Equal(e.Rank == 2 ? InitRows(2) + InitRows(3) : 0, SimulatedNodes.Long(e, "mpiFromOtherNodes"));
+            Assert.Equal(e.Rank is 1 or 3 && peerReads ? held : 0, SimulatedNodes.Long(e, "peerReadBytes"));
+            Assert.Equal(e.Rank switch { 0 => 0, 2 => InitRows(2), _ => held }, SimulatedNodes.Long(e, "receivedBytes"));
+        });
+    }
+
+    [Theory]
     [InlineData("Auto", "yes", "scatter+peer-read")]
     [InlineData("Auto", "no", "scatter+peer-read")]
     [InlineData("PeerRead", "yes", "scatter+peer-read")]

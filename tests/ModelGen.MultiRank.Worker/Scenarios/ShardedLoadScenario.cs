@@ -13,8 +13,8 @@ namespace ModelGen.MultiRank.Worker.Scenarios;
 /// per sharded key its rows and a digest of their bytes, the digest of every tensor gathered whole, the bytes received,
 /// and the digest of the logits of a fixed prompt (the sharded forward pass when sharded). Options: checkpoint=PATH;
 /// placement=Replicated|FullyShard; transport=Auto|Broadcast|PeerRead; map=yes|no; die=RANK (that rank exits half-way
-/// through the load); replicated=GLOB (a key to keep whole); everyNode=yes (asks for the per-node reader, which a
-/// sharded load refuses).
+/// through the load); replicated=GLOB (a key to keep whole); everyNode=yes (every node's leader reads its own copy);
+/// copy=PATH (the checkpoint path of every rank but 0).
 /// </summary>
 public static class ShardedLoadScenario
 {
@@ -27,7 +27,10 @@ public static class ShardedLoadScenario
         LoadReport loaded;
         try
         {
-            loaded = ShardedLoader.Load(model, options.Text("checkpoint", ""), new LoadOptions
+            // copy=PATH: the ranks other than 0 load from PATH, as the nodes of a per-node reader each have their own disk.
+            string copy = options.Text("copy", "");
+            string checkpoint = group.Rank != 0 && copy.Length > 0 ? copy : options.Text("checkpoint", "");
+            loaded = ShardedLoader.Load(model, checkpoint, new LoadOptions
             {
                 ProcessGroup = group,
                 Placement = Enum.Parse<TensorPlacement>(options.Text("placement", nameof(TensorPlacement.FullyShard)), ignoreCase: true),
@@ -38,7 +41,7 @@ public static class ShardedLoadScenario
                 ReadOnEveryNode = options.Text("everyNode", "no") == "yes",
             });
         }
-        catch (Exception e) when (e is DistributedLoadException or CheckpointMismatchException or LoadIncompleteException or SafeTensorsException or ArgumentException)
+        catch (Exception e) when (e is DistributedLoadException or CheckpointMismatchException or LoadIncompleteException or SafeTensorsException)
         {
             report.Event("load-failed", ("type", e.GetType().Name), ("message", e.Message.Replace('\n', ' ')));
             return LoadScenario.LoadFailedExitCode;
