@@ -110,9 +110,12 @@ public sealed unsafe partial class MpiProcessGroup : IProcessGroup
         nint request;
         api.Check(api.Ibcast(&first, 1, api.Int64, 0, local, &request), "MPI_Ibcast");
         int done = 0;
-        while (done == 0)
+        while (true)
+        {
             api.Check(api.Testall(1, &request, &done, 0), "MPI_Testall");
-        return first;
+            if (done != 0) return first;
+            Thread.Yield();
+        }
     }
 
     /// <summary>The lowest rank of the job on this machine (sharing its memory, <c>MPI_COMM_TYPE_SHARED</c>).</summary>
