@@ -102,10 +102,14 @@ internal static partial class StopScenario
         }
     }
 
-    /// <summary>The sub-groups have the job's timeout and liveness: a rank waiting in its node's barrier hears of a leader that stopped waiting for another node.</summary>
+    /// <summary>
+    /// The sub-groups have the job's timeout and liveness: a rank waiting in its node's barrier hears of a leader that
+    /// stopped waiting for another node. The other ranks wait longer (an own deadline of 20 s), so they can only stop
+    /// by hearing from a leader.
+    /// </summary>
     private static void CallOnNodes(NodeGroups nodes, TimeSpan timeout)
     {
-        nodes.Job.Timeout = timeout;
+        nodes.Job.Timeout = nodes.IsLeader ? timeout : TimeSpan.FromSeconds(20);
         nodes.Leaders?.Barrier();
         nodes.Node.Barrier();
     }
