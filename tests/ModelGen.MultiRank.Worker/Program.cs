@@ -43,5 +43,6 @@ return args[0] switch
     "parts" => PartsScenario.Run(group, report, options),
     "train" => TrainScenario.Run(group, report, options),
     "stop" => StopScenario.Run(group, report, options),
+    "nodes" => NodesScenario.Run(group, report),
     _ => report.Fail($"unknown scenario '{args[0]}'"),
 };

@@ -26,6 +26,12 @@ public static class JsonReport
             json.WriteNumber("mapped_bytes", result.Load.MappedBytes);
             json.WriteString("placement", result.Load.Placement.ToString());
             json.WriteNumber("received_bytes", result.Load.ReceivedBytes);
+            json.WriteNumber("node", result.Load.Node);
+            json.WriteNumber("nodes", result.Load.Nodes);
+            json.WriteNumber("node_leader", result.Load.NodeLeader);
+            json.WriteNumber("mpi_received_bytes", result.Load.MpiReceivedBytes);
+            json.WriteNumber("mpi_from_other_nodes_bytes", result.Load.MpiReceivedFromOtherNodesBytes);
+            json.WriteNumber("peer_read_bytes", result.Load.PeerReadBytes);
             json.WriteNumber("model_bytes", result.Load.ModelBytes);
             json.WriteNumber("rss_before_load_bytes", result.Load.RssBeforeLoadBytes);
             json.WriteNumber("peak_rss_bytes", result.Load.PeakRssBytes);

@@ -15,7 +15,10 @@ public static class TextReport
         string forward = result.Logits is { } logits
             ? F($"; forward {result.ForwardSeconds:F2} s, logits sum {logits.Sum:R}, sha256 {logits.Sha256[..16]}")
             : "; forward skipped";
-        return F($"[rank {load.Rank}/{load.Ranks}] {load.ParameterBytes / MiB:F1} MiB ({load.ReceivedBytes / MiB:F1} MiB received) in {result.WallSeconds:F2} s ") +
+        string node = load.Nodes > 1
+            ? F($"node {load.Node}/{load.Nodes} (leader rank {load.NodeLeader}; {load.MpiReceivedFromOtherNodesBytes / MiB:F1} MiB from other nodes, {load.PeerReadBytes / MiB:F1} MiB by peer read) ")
+            : "";
+        return F($"[rank {load.Rank}/{load.Ranks}] {node}{load.ParameterBytes / MiB:F1} MiB ({load.ReceivedBytes / MiB:F1} MiB received) in {result.WallSeconds:F2} s ") +
                F($"({load.BytesPerSecond / MiB:F0} MiB/s); peak RSS {load.PeakRssBytes / MiB:F1} MiB (before load {load.RssBeforeLoadBytes / MiB:F1} MiB)") +
                forward;
     }

@@ -70,6 +70,16 @@ public sealed class LoadOptions
     /// </summary>
     public TimeSpan? Timeout { get; init; }
 
+    /// <summary>
+    /// Whether every node's leader reads the checkpoint from its own disk, at the same path, instead of receiving it
+    /// from rank 0: then no loaded bytes cross between nodes (only tensors the checkpoint lacks, initialized on rank
+    /// 0, do). Off by default. Rank 0 still validates the checkpoint and shares its catalog; each leader first checks
+    /// that its files have the same headers and sizes as rank 0's, and a difference is the same error on every rank,
+    /// naming the node and the file. Replicated or fully sharded (each leader then reads every piece and keeps its
+    /// node's rows); on one node it changes nothing. Set it alike on every rank. See docs/loading.md, "Several machines".
+    /// </summary>
+    public bool ReadOnEveryNode { get; init; }
+
     /// <summary>Receives progress after every tensor. Reported on every rank.</summary>
     public IProgress<LoadProgress>? Progress { get; init; }
 }

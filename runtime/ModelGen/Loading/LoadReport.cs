@@ -15,8 +15,10 @@ public sealed record LoadReport
     public required string Backend { get; init; }
 
     /// <summary>
-    /// How tensors reached the other ranks: <c>peer-read</c>, <c>broadcast</c>, or <c>none</c> in a single process
-    /// (see <see cref="LoadTransport"/>).
+    /// How tensors reached the other ranks: <c>peer-read</c>, <c>broadcast</c> (replicated) or <c>scatter</c> (fully
+    /// sharded) on one node, or <c>none</c> in a single process (see <see cref="LoadTransport"/>). On several nodes, how
+    /// the data moved between the nodes' leaders and then inside this rank's node: <c>broadcast+peer-read</c>,
+    /// <c>broadcast+broadcast</c>, <c>scatter+peer-read</c>, <c>scatter+scatter</c>, <c>...+none</c> for a node of one rank.
     /// </summary>
     public required string Transport { get; init; }
 
@@ -55,6 +57,30 @@ public sealed record LoadReport
     /// rank receives the whole model; fully sharded, only its own rows: about 1/N of the model.
     /// </summary>
     public long ReceivedBytes { get; init; }
+
+    /// <summary>The node this rank is on: 0, 1, ... in the order of the nodes' lowest ranks (see docs/loading.md, "Several machines").</summary>
+    public int Node { get; init; }
+
+    /// <summary>The number of nodes of the job (1 in one process or on one machine).</summary>
+    public int Nodes { get; init; } = 1;
+
+    /// <summary>The leader of this rank's node: its lowest rank, which alone talks to the other nodes.</summary>
+    public int NodeLeader { get; init; }
+
+    /// <summary>
+    /// Tensor bytes that reached this rank through MPI collectives (broadcast, scatter), whether kept or passed on to
+    /// the node's other ranks; control messages (a few bytes per batch) are not counted.
+    /// </summary>
+    public long MpiReceivedBytes { get; init; }
+
+    /// <summary>Of <see cref="MpiReceivedBytes"/>, the bytes that came from another node: what crossed the network to this rank.</summary>
+    public long MpiReceivedFromOtherNodesBytes { get; init; }
+
+    /// <summary>Tensor bytes this rank copied out of the memory of a rank on its own node (rank 0 or its node's leader).</summary>
+    public long PeerReadBytes { get; init; }
+
+    /// <summary>Whether this rank read its own copy of the checkpoint (rank 0, and every node's leader with <see cref="LoadOptions.ReadOnEveryNode"/>).</summary>
+    public bool ReadCheckpoint { get; init; }
 
     /// <summary>How the model's tensors are spread over the ranks (see <see cref="LoadOptions.Placement"/>).</summary>
     public TensorPlacement Placement { get; init; }

@@ -74,6 +74,10 @@ public static class ShardedLoader
         private long _mappedBytes;
         private long _receivedBytes;
         private readonly List<ShardedSlot> _sharded = [];
+        private readonly TransferCounts _counts = new();
+        private NodeGroups? _nodes;
+        private bool _readsOnEveryNode;
+        private bool _readsOwnCopy;
         private int _tensorsDone;
 
         public LoadReport Execute()
@@ -87,6 +91,7 @@ public static class ShardedLoader
             try
             {
                 CheckpointCatalog catalog = ShareCatalog(isRoot, out checkpoint);
+                checkpoint = ShareNodes(checkpoint);
                 IReadOnlyList<TensorSlot> slots = model.GetTensorSlots();
                 LoadPlan plan = AgreeOnPlan(catalog, slots);
                 int total = plan.Loads.Count + plan.Inits.Count;
@@ -127,6 +132,13 @@ public static class ShardedLoader
                     Placement = options.Placement,
                     Sharding = sharding,
                     ReceivedBytes = _receivedBytes,
+                    Node = _nodes?.NodeId ?? 0,
+                    Nodes = _nodes?.Layout.Nodes ?? 1,
+                    NodeLeader = _nodes?.Leader ?? 0,
+                    MpiReceivedBytes = _counts.OverMpi,
+                    MpiReceivedFromOtherNodesBytes = _counts.FromOtherNodes,
+                    PeerReadBytes = _counts.ByPeerRead,
+                    ReadCheckpoint = isRoot || _readsOwnCopy,
                     ModelBytes = totalBytes,
                     LoadedKeys = _loaded,
                     InitializedKeys = _initialized,
@@ -155,22 +167,23 @@ public static class ShardedLoader
                     t => checkpoint!.ReadInto(step.Entry.Name, t), () => $"reading '{step.Entry.Name}' from {step.Entry.FilePath}")
                 {
                     MapOnRoot = MapperFor(mapping, checkpoint, step.Entry.Name, step.DType),
+                    ReadByEveryLeader = _readsOnEveryNode,
                 }))
                 .Concat(plan.Inits.Select(step => (Slot: step.Slot, Loaded: false, Item: new TransferItem(step.Shape, step.DType,
                     t => RunInitializer(step.Slot, t), () => $"initializing '{step.Slot.Key}'"))))
                 .ToArray();
-            IBatchTransport? transport = TransportSelection.Choose(group, options.Transport);
+            IBatchTransport? transport = TransportSelection.ChooseBatch(group, options.Transport, _counts);
             TensorTransfer.Run(group, transport, TensorTransfer.Batches(transfers, t => t.Item.ByteCount), t => t.Item, _modelName,
                 (batch, tensors) =>
                 {
                     for (int i = 0; i < batch.Count; i++)
                     {
-                        if (group.Rank != 0) _receivedBytes += batch[i].Item.ByteCount;
+                        if (group.Rank != 0 && !(_readsOwnCopy && batch[i].Item.ReadByEveryLeader)) _receivedBytes += batch[i].Item.ByteCount;
                         Place(batch[i].Slot, ToDevice(tensors[i]));
                         (batch[i].Loaded ? _loaded : _initialized).Add(batch[i].Slot.Key);
                         Report(batch[i].Slot.Key, total, totalBytes, batch[i].Item.ByteCount);
                     }
-                });
+                }, _readsOwnCopy);
             return transport?.Name ?? "none";
         }
 
@@ -188,18 +201,14 @@ public static class ShardedLoader
                 {
                     MapOnRoot = UnpopulatedMapperFor(mapping, checkpoint, step.Entry.Name, step.DType),
                     ReadRangeOnRoot = RangeReader(checkpoint, step.Entry.Name, step.DType),
+                    ReadByEveryLeader = _readsOnEveryNode,
                 }))
                 .Concat(plan.Inits.Select(step => (Slot: step.Slot, Loaded: false, Item: new ShardedLoadItem(step.Slot.Key, step.Shape, step.DType, IsSharded(step.Slot.Key, step.Shape),
                     t => RunInitializer(step.Slot, t), () => $"initializing '{step.Slot.Key}'"))))
                 .ToArray();
 
-            IShardTransport? transport = null;
-            if (group.Size > 1)
-            {
-                transport = TransportSelection.PeerReadRoot(group, options.Transport) is { } rootProcessId
-                    ? new PeerReadShardTransport(group, rootProcessId)
-                    : new ScatterShardTransport(group);
-            }
+            IShardTransport? transport = TransportSelection.ChooseShard(group, options.Transport, _counts);
+            using var staging = transport as IDisposable;
             _receivedBytes = ShardedTransfer.Run(group, transport, steps.Select(s => s.Item).ToArray(), _modelName,
                 (index, padded, view) =>
                 {
@@ -220,7 +229,7 @@ public static class ShardedLoader
                     Place(slot, view);
                     (loaded ? _loaded : _initialized).Add(slot.Key);
                     Report(slot.Key, total, totalBytes, item.ByteCount);
-                });
+                }, _readsOwnCopy);
             return transport?.Name ?? "none";
         }
 
@@ -276,6 +285,27 @@ public static class ShardedLoader
             byte[] received = group.BroadcastMessage(payload);
             // Rank 0 keeps the catalog it built rather than a second copy decoded from its own message.
             return own ?? CheckpointCatalog.Deserialize(received);
+        }
+
+        /// <summary>
+        /// Groups the ranks by node (every rank, once per job) and, with <see cref="LoadOptions.ReadOnEveryNode"/> on
+        /// several nodes, opens each leader's own copy of the checkpoint; returns the checkpoint this rank reads.
+        /// </summary>
+        private SafeTensorsCheckpoint? ShareNodes(SafeTensorsCheckpoint? checkpoint)
+        {
+            if (group.Size == 1) return checkpoint;
+            _nodes = NodeGroups.Of(group);
+            if (_nodes.Layout.Nodes == 1) return checkpoint;
+            // The ranks must agree: a leader reading while rank 0 sends would wait for a message that never comes.
+            bool asked = options.ReadOnEveryNode;
+            bool anyAsked = group.AllReduceMax(asked ? 1 : 0) == 1;
+            group.ThrowIfAnyRankFailed(asked == anyAsked ? null : new ArgumentException(
+                $"LoadOptions.ReadOnEveryNode is set on some ranks but not on rank {group.Rank}: set it alike on every rank.", nameof(options)));
+            if (!asked) return checkpoint;
+            _readsOnEveryNode = true;
+            SafeTensorsCheckpoint? own = NodeCheckpointCopies.OpenOnLeaders(_nodes, checkpointPath, checkpoint);
+            _readsOwnCopy = own is not null;
+            return group.Rank == 0 ? checkpoint : own;
         }
 
         /// <summary>Every rank plans from the same catalog; a mismatch is the same typed exception on every rank.</summary>

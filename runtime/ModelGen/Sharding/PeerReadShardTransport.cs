@@ -1,5 +1,6 @@
 using System.Runtime.InteropServices;
 using ModelGen.Distributed;
+using ModelGen.Loading.Transfer;
 using ModelGen.Native;
 
 namespace ModelGen.Sharding;
@@ -9,7 +10,7 @@ namespace ModelGen.Sharding;
 /// own rows out of rank 0's memory (<see cref="PeerMemory"/>), side by side with the others, while rank 0 prepares the
 /// next batch. No rank ever receives a byte it does not keep.
 /// </summary>
-internal sealed class PeerReadShardTransport(IProcessGroup group, int rootProcessId) : IShardTransport
+internal sealed class PeerReadShardTransport(IProcessGroup group, int rootProcessId, TransferCounts? counts = null) : IShardTransport
 {
     public string Name => "peer-read";
 
@@ -37,6 +38,7 @@ internal sealed class PeerReadShardTransport(IProcessGroup group, int rootProces
                 $"rank {group.Rank} could not copy its rows of {batch.Count} piece(s) out of rank 0's memory (process {rootProcessId}; " +
                 $"the batch begins with {batch[0].Item.Describe()}): {e.Message}", e);
         }
+        counts?.AddPeerRead(ranges.Sum(r => r.Length));
         return null;
     }
 }

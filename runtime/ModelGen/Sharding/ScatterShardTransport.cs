@@ -1,4 +1,5 @@
 using ModelGen.Distributed;
+using ModelGen.Loading.Transfer;
 
 namespace ModelGen.Sharding;
 
@@ -7,7 +8,7 @@ namespace ModelGen.Sharding;
 /// every rank receives exactly its own rows and nothing else; a piece of a replicated tensor, which every rank keeps
 /// whole, goes by broadcast.
 /// </summary>
-internal sealed class ScatterShardTransport(IProcessGroup group) : IShardTransport
+internal sealed class ScatterShardTransport(IProcessGroup group, TransferCounts? received = null) : IShardTransport
 {
     public string Name => "scatter";
 
@@ -20,6 +21,7 @@ internal sealed class ScatterShardTransport(IProcessGroup group) : IShardTranspo
         {
             (_, long length, long destinationOffset) = move.Piece.ShareOf(move.Item, group.Rank, group.Size);
             nint destination = move.Destination + (nint)destinationOffset;
+            if (!isRoot) received?.AddMpi(length, fromOtherNode: false);
             if (!move.Item.Sharded)
             {
                 if (move.Piece.ByteCount(move.Item) > 0)

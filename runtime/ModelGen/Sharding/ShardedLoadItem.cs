@@ -21,6 +21,13 @@ internal sealed record ShardedLoadItem(string Key, long[] Shape, torch.ScalarTyp
     /// </summary>
     public ReadBytesOnRoot? ReadRangeOnRoot { get; init; }
 
+    /// <summary>
+    /// Whether every node's leader reads this item from its own copy of the checkpoint (see
+    /// <see cref="LoadOptions.ReadOnEveryNode"/>): then the leaders do what rank 0 does for it, and it moves only
+    /// inside each node.
+    /// </summary>
+    public bool ReadByEveryLeader { get; init; }
+
     /// <summary>Rows of dim 0; a scalar counts as one row (and is never split).</summary>
     public long Rows => Shape.Length == 0 ? 1 : Shape[0];
 

@@ -10,7 +10,8 @@ namespace ModelGen.Sharding;
 /// batches through a two-stage pipeline like the replicated transfer's: rank 0 makes batch k+1 resident while the other
 /// ranks copy their shares of batch k; one agreement per batch. On rank 0 a mapped tensor is made resident piece by
 /// piece, and once every rank has copied a piece, the pages outside rank 0's own rows are dropped again, so rank 0's
-/// memory grows by its own shard plus about two batches, never by the model.
+/// memory grows by its own shard plus about two batches, never by the model. With the per-node reader, every node's
+/// leader does what rank 0 does for the items it reads from its own copy (<see cref="ShardedLoadItem.ReadByEveryLeader"/>).
 /// </summary>
 internal sealed class ShardedTransfer
 {
@@ -26,12 +27,14 @@ internal sealed class ShardedTransfer
     private readonly Action<int, torch.Tensor, torch.Tensor> _completed;
     private readonly State[] _state;
     private readonly bool _isRoot;
+    private readonly bool _readsOwnCopy;
     private torch.Tensor? _readBuffer;
     private long _batches;
 
     private ShardedTransfer(IProcessGroup group, IReadOnlyList<ShardedLoadItem> items, string model,
-        Action<int, torch.Tensor, torch.Tensor> completed)
+        Action<int, torch.Tensor, torch.Tensor> completed, bool readsOwnCopy)
     {
+        _readsOwnCopy = readsOwnCopy;
         _group = group;
         _items = items;
         _model = model;
@@ -54,11 +57,12 @@ internal sealed class ShardedTransfer
     /// <param name="items">The tensors, in the order they move.</param>
     /// <param name="model">The model's name, for messages.</param>
     /// <param name="completed">Receives each item once every rank holds its rows.</param>
+    /// <param name="readsOwnCopy">Whether this rank, a node's leader other than rank 0, reads the items marked <see cref="ShardedLoadItem.ReadByEveryLeader"/> itself.</param>
     /// <returns>The bytes this rank received.</returns>
     public static long Run(IProcessGroup group, IShardTransport? transport, IReadOnlyList<ShardedLoadItem> items,
-        string model, Action<int, torch.Tensor, torch.Tensor> completed)
+        string model, Action<int, torch.Tensor, torch.Tensor> completed, bool readsOwnCopy = false)
     {
-        var run = new ShardedTransfer(group, items, model, completed);
+        var run = new ShardedTransfer(group, items, model, completed, readsOwnCopy);
         run.Execute(transport);
         return run.ReceivedBytes;
     }
@@ -177,12 +181,15 @@ internal sealed class ShardedTransfer
         foreach (ShardPiece piece in batch)
         {
             moves.Add(Prepare(piece, readOffset));
-            if (_isRoot && ReadsByRange(piece)) readOffset += piece.ByteCount(_items[piece.Item]);
+            if (ReadsHere(_items[piece.Item]) && ReadsByRange(piece)) readOffset += piece.ByteCount(_items[piece.Item]);
         }
         _batches++;
     }
 
-    /// <summary>Whether rank 0 reads the piece's rows on their own (a sharded tensor in the file's dtype, not mapped).</summary>
+    /// <summary>Whether this rank makes the item's bytes resident: rank 0 always, a reading leader the items it reads.</summary>
+    private bool ReadsHere(ShardedLoadItem item) => _isRoot || (_readsOwnCopy && item.ReadByEveryLeader);
+
+    /// <summary>Whether rank 0 (or a reading leader) reads the piece's rows on their own (a sharded tensor in the file's dtype, not mapped).</summary>
     private bool ReadsByRange(ShardPiece piece) =>
         _state[piece.Item].Mapped is null && _items[piece.Item].Sharded && _items[piece.Item].ReadRangeOnRoot is not null;
 
@@ -195,7 +202,7 @@ internal sealed class ShardedTransfer
         ShardedLoadItem item = _items[piece.Item];
         State state = _state[piece.Item];
         nint source = 0;
-        if (_isRoot)
+        if (ReadsHere(item))
         {
             try
             {
@@ -208,7 +215,7 @@ internal sealed class ShardedTransfer
             }
             catch (Exception e)
             {
-                throw new InvalidOperationException($"{_model}: rank 0 failed {item.Describe()}: {e.Message}", e);
+                throw new InvalidOperationException($"{_model}: rank {_group.Rank} failed {item.Describe()}: {e.Message}", e);
             }
         }
         else
@@ -239,7 +246,7 @@ internal sealed class ShardedTransfer
             source = TensorMemory.DataPointer(_readBuffer) + (nint)((_batches % 2) * BatchBytes + readOffset);
         }
 
-        (long ownOffset, long ownLength, long ownDestination) = piece.ShareOf(item, 0, _group.Size);
+        (long ownOffset, long ownLength, long ownDestination) = piece.ShareOf(item, _group.Rank, _group.Size);
         long pieceStart = piece.RowStart * item.RowBytes;
         ReadBytesOnRoot read = item.ReadRangeOnRoot!;
         if (ownLength > 0) read(pieceStart + ownOffset, TensorMemory.DataPointer(state.Local!) + (nint)ownDestination, ownLength);
@@ -276,7 +283,7 @@ internal sealed class ShardedTransfer
         {
             ShardedLoadItem item = move.Item;
             State state = _state[move.Piece.Item];
-            if (_isRoot && item.Sharded) KeepOwnRowsOnRoot(move.Piece, item, state);
+            if (ReadsHere(item) && item.Sharded) KeepOwnRowsOnRoot(move.Piece, item, state);
             if (!move.Piece.IsLast) continue;
 
             (_, long count) = item.RowsOf(_group.Rank, _group.Size);
@@ -307,8 +314,10 @@ internal sealed class ShardedTransfer
             return;
         }
         if (!piece.IsLast || state.Staging is null) return;
-        using (torch.Tensor own = state.Staging.narrow(0, 0, chunk))
-            state.Local!.copy_(own);
+        (long start, long count) = item.RowsOf(_group.Rank, _group.Size);
+        using (torch.Tensor own = state.Staging.narrow(0, start, count))
+        using (torch.Tensor local = state.Local!.narrow(0, 0, count))
+            local.copy_(own);
         state.Staging.Dispose();
         state.Staging = null;
     }

@@ -207,7 +207,7 @@ public sealed class ExampleProgramTests : IDisposable
     private static double[] Losses(JsonElement report) =>
         report.GetProperty("train_losses").EnumerateArray().Select(l => l.GetDouble()).ToArray();
 
-    private static List<JsonElement> Reports(WorkerRun run) =>
+    internal static List<JsonElement> Reports(WorkerRun run) =>
         run.StandardOutput.Split('\n')
             .Select(line => line.IndexOf('{', StringComparison.Ordinal) is var start and >= 0 ? line[start..] : "")
             .Where(line => line.Length > 0)
@@ -215,7 +215,7 @@ public sealed class ExampleProgramTests : IDisposable
             .ToList();
 
     /// <summary>The example's own build output, in the configuration these tests were built in.</summary>
-    private static string ExampleDll(string example)
+    internal static string ExampleDll(string example)
     {
         var testBin = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));
         string framework = testBin.Name;

@@ -18,13 +18,32 @@ public static class WorkerLauncher
 
     private static readonly string[] TorchrunVariables = ["RANK", "WORLD_SIZE", "LOCAL_RANK", "LOCAL_WORLD_SIZE"];
 
-    /// <summary>Runs "mpirun -np <paramref name="ranks"/> dotnet worker <paramref name="arguments"/>".</summary>
-    public static Task<WorkerRun> MpiRunAsync(string[] arguments, int ranks = Ranks, TimeSpan? timeout = null)
+    /// <summary>
+    /// Runs "mpirun -np <paramref name="ranks"/> dotnet worker <paramref name="arguments"/>", with
+    /// <paramref name="environment"/> set for mpirun and exported to every rank (<c>-x NAME</c>).
+    /// </summary>
+    public static Task<WorkerRun> MpiRunAsync(string[] arguments, int ranks = Ranks, TimeSpan? timeout = null, IReadOnlyDictionary<string, string>? environment = null)
     {
         string mpirun = FindMpirun();
         // As root, Open MPI refuses to start without the first flag; the second lets 3 ranks share 2 cores.
-        string[] launcher = ["-np", ranks.ToString(System.Globalization.CultureInfo.InvariantCulture), "--allow-run-as-root", "--oversubscribe"];
-        return RunAsync(mpirun, [.. launcher, DotnetHost(), WorkerPath, .. arguments], clearLauncherVariables: false, timeout ?? DefaultTimeout);
+        string[] launcher = ["-np", ranks.ToString(System.Globalization.CultureInfo.InvariantCulture), "--allow-run-as-root", "--oversubscribe",
+            .. (environment ?? new Dictionary<string, string>()).Keys.SelectMany(name => new[] { "-x", name })];
+        return RunAsync(mpirun, [.. launcher, DotnetHost(), WorkerPath, .. arguments], clearLauncherVariables: false, timeout ?? DefaultTimeout, environment: environment);
+    }
+
+    /// <summary>
+    /// Runs the worker on <paramref name="ranks"/> ranks, the last of them started through
+    /// <paramref name="lastRankWrapper"/> (for example <c>unshare --pid --fork</c>: another process namespace), with
+    /// extra mpirun options and <paramref name="environment"/> exported to every rank.
+    /// </summary>
+    public static Task<WorkerRun> MpiRunLastRankWrappedAsync(string[] arguments, int ranks, string[] lastRankWrapper, string[] mpirunOptions,
+        IReadOnlyDictionary<string, string> environment, TimeSpan? timeout = null)
+    {
+        string[] options = ["--allow-run-as-root", "--oversubscribe", .. mpirunOptions, .. environment.Keys.SelectMany(name => new[] { "-x", name })];
+        string others = (ranks - 1).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        return RunAsync(FindMpirun(),
+            [.. options, "-np", others, DotnetHost(), WorkerPath, .. arguments, ":", "-np", "1", .. lastRankWrapper, DotnetHost(), WorkerPath, .. arguments],
+            clearLauncherVariables: false, timeout ?? DefaultTimeout, environment: environment);
     }
 
     /// <summary>
@@ -32,10 +51,13 @@ public static class WorkerLauncher
     /// far satisfy <paramref name="endWhen"/> (or the job exits, or the time bound passes), then kills the job's
     /// process tree: for jobs that cannot end on their own, such as one with a stopped rank.
     /// </summary>
-    public static Task<WorkerRun> MpiRunUntilAsync(string[] arguments, Func<IReadOnlyList<WorkerEvent>, bool> endWhen, int ranks = Ranks, TimeSpan? timeout = null)
+    public static Task<WorkerRun> MpiRunUntilAsync(string[] arguments, Func<IReadOnlyList<WorkerEvent>, bool> endWhen, int ranks = Ranks, TimeSpan? timeout = null,
+        IReadOnlyDictionary<string, string>? environment = null)
     {
-        string[] launcher = ["-np", ranks.ToString(System.Globalization.CultureInfo.InvariantCulture), "--allow-run-as-root", "--oversubscribe"];
-        return RunAsync(FindMpirun(), [.. launcher, DotnetHost(), WorkerPath, .. arguments], clearLauncherVariables: false, timeout ?? DefaultTimeout, endWhen: endWhen);
+        string[] launcher = ["-np", ranks.ToString(System.Globalization.CultureInfo.InvariantCulture), "--allow-run-as-root", "--oversubscribe",
+            .. (environment ?? new Dictionary<string, string>()).Keys.SelectMany(name => new[] { "-x", name })];
+        return RunAsync(FindMpirun(), [.. launcher, DotnetHost(), WorkerPath, .. arguments], clearLauncherVariables: false, timeout ?? DefaultTimeout, endWhen: endWhen,
+            environment: environment);
     }
 
     /// <summary>Runs the worker as a lone process, with every launcher variable removed from its environment.</summary>
@@ -46,14 +68,16 @@ public static class WorkerLauncher
     /// Runs another .NET program of the repository (<paramref name="dll"/>): alone when <paramref name="ranks"/> is 0
     /// (launcher variables removed), otherwise under mpirun with that many ranks.
     /// </summary>
-    public static Task<WorkerRun> ProgramAsync(string dll, string[] arguments, int ranks, TimeSpan? timeout = null)
+    public static Task<WorkerRun> ProgramAsync(string dll, string[] arguments, int ranks, TimeSpan? timeout = null, IReadOnlyDictionary<string, string>? environment = null)
     {
         if (!File.Exists(dll))
             throw new InvalidOperationException($"The program was not built: {dll}");
         if (ranks == 0)
-            return RunAsync(DotnetHost(), [dll, .. arguments], clearLauncherVariables: true, timeout ?? DefaultTimeout, requireWorker: false);
-        string[] launcher = ["-np", ranks.ToString(System.Globalization.CultureInfo.InvariantCulture), "--allow-run-as-root", "--oversubscribe"];
-        return RunAsync(FindMpirun(), [.. launcher, DotnetHost(), dll, .. arguments], clearLauncherVariables: false, timeout ?? DefaultTimeout, requireWorker: false);
+            return RunAsync(DotnetHost(), [dll, .. arguments], clearLauncherVariables: true, timeout ?? DefaultTimeout, requireWorker: false, environment: environment);
+        string[] launcher = ["-np", ranks.ToString(System.Globalization.CultureInfo.InvariantCulture), "--allow-run-as-root", "--oversubscribe",
+            .. (environment ?? new Dictionary<string, string>()).Keys.SelectMany(name => new[] { "-x", name })];
+        return RunAsync(FindMpirun(), [.. launcher, DotnetHost(), dll, .. arguments], clearLauncherVariables: false, timeout ?? DefaultTimeout, requireWorker: false,
+            environment: environment);
     }
 
     /// <summary>The mpirun on PATH; fails with what to install when there is none.</summary>
@@ -77,7 +101,7 @@ public static class WorkerLauncher
         Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host ? host : "dotnet";
 
     private static async Task<WorkerRun> RunAsync(string program, string[] arguments, bool clearLauncherVariables, TimeSpan timeout, bool requireWorker = true,
-        Func<IReadOnlyList<WorkerEvent>, bool>? endWhen = null)
+        Func<IReadOnlyList<WorkerEvent>, bool>? endWhen = null, IReadOnlyDictionary<string, string>? environment = null)
     {
         if (requireWorker && !File.Exists(WorkerPath))
             throw new InvalidOperationException($"The worker was not built next to the tests: {WorkerPath}");
@@ -95,6 +119,8 @@ public static class WorkerLauncher
             foreach (string name in start.Environment.Keys.Where(IsLauncherVariable).ToList())
                 start.Environment.Remove(name);
         }
+        foreach ((string name, string value) in environment ?? new Dictionary<string, string>())
+            start.Environment[name] = value;
 
         var clock = Stopwatch.StartNew();
         using var process = Process.Start(start) ?? throw new InvalidOperationException($"Could not start {program}.");

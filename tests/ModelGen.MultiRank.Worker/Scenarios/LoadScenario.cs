@@ -11,7 +11,7 @@ namespace ModelGen.MultiRank.Worker.Scenarios;
 /// Loads a checkpoint into <see cref="RankTestModel"/> on every rank and reports, per key, a digest of the bytes
 /// this rank ended up with, so the test can compare every rank with the file and with each other. Options:
 /// checkpoint=PATH; transport=Auto|Broadcast|PeerRead; map=yes|no (rank 0 maps the checkpoint); die=RANK makes that
-/// rank exit in the middle of the load; grow=FILE makes rank 0 append bytes to FILE after the first tensor, as a
+/// rank exit in the middle of the load; everyNode=yes makes every node's leader read its own copy (everyNodeOnRank=R: asked on rank R only); copy=PATH is the checkpoint path of every rank but 0; grow=FILE makes rank 0 append bytes to FILE after the first tensor, as a
 /// writer changing the checkpoint during the load would.
 /// </summary>
 public static class LoadScenario
@@ -25,7 +25,9 @@ public static class LoadScenario
 
     internal static int Run(IProcessGroup group, Report report, WorkerOptions options)
     {
-        string checkpoint = options.Text("checkpoint", "");
+        // copy=PATH: the ranks other than 0 load from PATH, as the nodes of a per-node reader each have their own disk.
+        string copy = options.Text("copy", "");
+        string checkpoint = group.Rank != 0 && copy.Length > 0 ? copy : options.Text("checkpoint", "");
         int dieRank = options.Int("die", -1);
         var model = MetaConstruction.Build(() => new RankTestModel());
         var progress = new DieMidway(group.Rank == dieRank, group.Rank == 0 ? options.Text("grow", "") : "");
@@ -38,6 +40,7 @@ public static class LoadScenario
                 Progress = progress,
                 Transport = Enum.Parse<LoadTransport>(options.Text("transport", nameof(LoadTransport.Auto)), ignoreCase: true),
                 MapCheckpoint = options.Text("map", "yes") == "yes",
+                ReadOnEveryNode = options.Text("everyNode", "no") == "yes" || options.Int("everyNodeOnRank", -1) == group.Rank,
             });
         }
         catch (SafeTensorsException e)
@@ -60,7 +63,9 @@ public static class LoadScenario
             ("tied", string.Join(",", loaded.TiedKeys)), ("computed", string.Join(",", loaded.ComputedKeys)),
             ("initCallsOnLoaded", loaded.InitCallsOnLoaded), ("extraInitCalls", RankTestModel.ExtraInitCalls),
             ("tiedShareStorage", model.HeadWeight.Handle == model.EmbedWeight.Handle || SameData(model.HeadWeight, model.EmbedWeight)),
-            ("parameterBytes", loaded.ParameterBytes), ("mappedBytes", loaded.MappedBytes), ("transport", loaded.Transport));
+            ("node", loaded.Node), ("nodes", loaded.Nodes), ("leader", loaded.NodeLeader), ("mpiBytes", loaded.MpiReceivedBytes),
+            ("mpiFromOtherNodes", loaded.MpiReceivedFromOtherNodesBytes), ("peerReadBytes", loaded.PeerReadBytes), ("readCheckpoint", loaded.ReadCheckpoint),
+            ("receivedBytes", loaded.ReceivedBytes), ("parameterBytes", loaded.ParameterBytes), ("mappedBytes", loaded.MappedBytes), ("transport", loaded.Transport));
         return 0;
     }
 

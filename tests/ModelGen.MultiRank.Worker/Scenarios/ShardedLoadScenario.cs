@@ -13,7 +13,8 @@ namespace ModelGen.MultiRank.Worker.Scenarios;
 /// per sharded key its rows and a digest of their bytes, the digest of every tensor gathered whole, the bytes received,
 /// and the digest of the logits of a fixed prompt (the sharded forward pass when sharded). Options: checkpoint=PATH;
 /// placement=Replicated|FullyShard; transport=Auto|Broadcast|PeerRead; map=yes|no; die=RANK (that rank exits half-way
-/// through the load); replicated=GLOB (a key to keep whole).
+/// through the load); replicated=GLOB (a key to keep whole); everyNode=yes (every node's leader reads its own copy);
+/// copy=PATH (the checkpoint path of every rank but 0).
 /// </summary>
 public static class ShardedLoadScenario
 {
@@ -26,7 +27,10 @@ public static class ShardedLoadScenario
         LoadReport loaded;
         try
         {
-            loaded = ShardedLoader.Load(model, options.Text("checkpoint", ""), new LoadOptions
+            // copy=PATH: the ranks other than 0 load from PATH, as the nodes of a per-node reader each have their own disk.
+            string copy = options.Text("copy", "");
+            string checkpoint = group.Rank != 0 && copy.Length > 0 ? copy : options.Text("checkpoint", "");
+            loaded = ShardedLoader.Load(model, checkpoint, new LoadOptions
             {
                 ProcessGroup = group,
                 Placement = Enum.Parse<TensorPlacement>(options.Text("placement", nameof(TensorPlacement.FullyShard)), ignoreCase: true),
@@ -34,6 +38,7 @@ public static class ShardedLoadScenario
                 MapCheckpoint = options.Text("map", "yes") == "yes",
                 ReplicatedKeys = replicated.Length > 0 ? [replicated] : [],
                 Progress = new ExitMidway(group.Rank == dieRank),
+                ReadOnEveryNode = options.Text("everyNode", "no") == "yes",
             });
         }
         catch (Exception e) when (e is DistributedLoadException or CheckpointMismatchException or LoadIncompleteException or SafeTensorsException)
@@ -66,6 +71,8 @@ public static class ShardedLoadScenario
                 ("peakGatheredBytes", forward?.PeakGatheredBytes ?? 0), ("shardsRestored", restored));
         }
         report.Event("loaded", ("placement", loaded.Placement), ("transport", loaded.Transport),
+            ("node", loaded.Node), ("nodes", loaded.Nodes), ("leader", loaded.NodeLeader), ("mpiBytes", loaded.MpiReceivedBytes),
+            ("mpiFromOtherNodes", loaded.MpiReceivedFromOtherNodesBytes), ("peerReadBytes", loaded.PeerReadBytes), ("readCheckpoint", loaded.ReadCheckpoint),
             ("receivedBytes", loaded.ReceivedBytes), ("parameterBytes", loaded.ParameterBytes), ("mappedBytes", loaded.MappedBytes),
             ("initialized", string.Join(",", loaded.InitializedKeys)), ("initCallsOnLoaded", loaded.InitCallsOnLoaded),
             ("tiedShareStorage", ReferenceEquals(model.HeadWeight, model.EmbedWeight) || model.HeadWeight.Handle == model.EmbedWeight.Handle));

@@ -8,7 +8,8 @@ namespace ModelGen.MultiRank.Worker.Scenarios;
 
 /// <summary>
 /// A rank that stops responding: after a first barrier, rank "stopper" sends itself SIGSTOP; the others call a
-/// collective ("at": agree, barrier, all-gather or load) with a timeout of "timeout" seconds and report the
+/// collective ("at": agree, barrier, all-gather, load, or node: with the ranks grouped by node before the stop, the
+/// leaders wait in a barrier of the leaders' group and then of their node's, the other ranks in their node's) with a timeout of "timeout" seconds and report the
 /// <see cref="DistributedTimeoutException"/>, then that a further collective is refused at once and that Dispose
 /// returns. Every rank first reports its process id, so that the test can kill what is left.
 /// "then": "wait" (the live ranks sleep until the test kills the job) or "throw" (the exception escapes, as in a
@@ -26,6 +27,7 @@ internal static partial class StopScenario
         string at = options.Text("at", "agree");
         string then = options.Text("then", "wait");
         report.Event("pid", ("pid", Environment.ProcessId));
+        NodeGroups? nodes = at == "node" ? NodeGroups.Of(group) : null;
         group.Barrier();
 
         int late = options.Int("late", 0);
@@ -48,7 +50,8 @@ internal static partial class StopScenario
         DistributedTimeoutException error;
         try
         {
-            Call(group, at, timeout, options);
+            if (nodes is not null) CallOnNodes(nodes, timeout);
+            else Call(group, at, timeout, options);
             report.Event("unexpectedly-completed");
             return 1;
         }
@@ -97,6 +100,18 @@ internal static partial class StopScenario
             default:
                 throw new ArgumentException($"unknown collective '{at}'");
         }
+    }
+
+    /// <summary>
+    /// The sub-groups have the job's timeout and liveness: a rank waiting in its node's barrier hears of a leader that
+    /// stopped waiting for another node. The other ranks wait longer (an own deadline of 20 s), so they can only stop
+    /// by hearing from a leader.
+    /// </summary>
+    private static void CallOnNodes(NodeGroups nodes, TimeSpan timeout)
+    {
+        nodes.Job.Timeout = nodes.IsLeader ? timeout : TimeSpan.FromSeconds(20);
+        nodes.Leaders?.Barrier();
+        nodes.Node.Barrier();
     }
 
     private static string ErrorOf(Action action)

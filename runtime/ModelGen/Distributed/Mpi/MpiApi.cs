@@ -25,6 +25,9 @@ internal sealed unsafe class MpiApi
     public const int CommTypeShared = 0;
     public const int AnySource = -1;
 
+    /// <summary><c>MPI_UNDEFINED</c> in Open MPI: the color of a rank that joins no communicator of a split.</summary>
+    public const int Undefined = -32766;
+
     /// <summary><c>MPI_IN_PLACE</c>: Open MPI's sentinel address 1.</summary>
     public static readonly void* InPlace = (void*)1;
     private const int MaxErrorString = 256;
@@ -43,6 +46,7 @@ internal sealed unsafe class MpiApi
         CommSize = (delegate* unmanaged<nint, int*, int>)Export(library, "MPI_Comm_size");
         CommSplitType = (delegate* unmanaged<nint, int, int, nint, nint*, int>)Export(library, "MPI_Comm_split_type");
         CommFree = (delegate* unmanaged<nint*, int>)Export(library, "MPI_Comm_free");
+        CommSplit = (delegate* unmanaged<nint, int, int, nint*, int>)Export(library, "MPI_Comm_split");
         Iallreduce = (delegate* unmanaged<void*, void*, int, nint, nint, nint, nint*, int>)Export(library, "MPI_Iallreduce");
         Testall = (delegate* unmanaged<int, nint*, int*, nint, int>)Export(library, "MPI_Testall");
         Ibcast = (delegate* unmanaged<void*, int, nint, int, nint, nint*, int>)Export(library, "MPI_Ibcast");
@@ -67,6 +71,7 @@ internal sealed unsafe class MpiApi
         OpMax = Export(library, "ompi_mpi_op_max");
         OpSum = Export(library, "ompi_mpi_op_sum");
         InfoNull = Export(library, "ompi_mpi_info_null");
+        CommNull = Export(library, "ompi_mpi_comm_null");
     }
 
     public string LibraryName { get; }
@@ -80,6 +85,9 @@ internal sealed unsafe class MpiApi
     public delegate* unmanaged<nint, int*, int> CommSize { get; }
     public delegate* unmanaged<nint, int, int, nint, nint*, int> CommSplitType { get; }
     public delegate* unmanaged<nint*, int> CommFree { get; }
+
+    /// <summary><c>MPI_Comm_split(comm, color, key, &amp;newcomm)</c>: a rank passing <see cref="Undefined"/> gets <see cref="CommNull"/>.</summary>
+    public delegate* unmanaged<nint, int, int, nint*, int> CommSplit { get; }
 
     /// <summary><c>MPI_Iallreduce</c>: the request handle is Open MPI's pointer-sized <c>MPI_Request</c>.</summary>
     public delegate* unmanaged<void*, void*, int, nint, nint, nint, nint*, int> Iallreduce { get; }
@@ -124,6 +132,9 @@ internal sealed unsafe class MpiApi
 
     /// <summary><c>MPI_INFO_NULL</c>.</summary>
     public nint InfoNull { get; }
+
+    /// <summary><c>MPI_COMM_NULL</c>.</summary>
+    public nint CommNull { get; }
 
     /// <summary>Loads (once per process and name) the MPI library and resolves the binding.</summary>
     /// <exception cref="DllNotFoundException">The library is not installed; the message says what to install.</exception>

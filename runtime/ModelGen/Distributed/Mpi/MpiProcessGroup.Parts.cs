@@ -80,7 +80,7 @@ public sealed unsafe partial class MpiProcessGroup
         long mine;
         nint request;
         fixed (long* counts = expected)
-            _api.Check(_api.Iscatter(counts, 1, _api.Int64, &mine, 1, _api.Int64, root, _api.CommWorld, &request), "MPI_Iscatter");
+            _api.Check(_api.Iscatter(counts, 1, _api.Int64, &mine, 1, _api.Int64, root, _comm, &request), "MPI_Iscatter");
         Wait(&request, 1, bulk: false);
         if (mine < 0)
             throw new ArgumentException(rootProblem ?? NativeArguments.RootRefused(operation, root), nameof(byteCounts));

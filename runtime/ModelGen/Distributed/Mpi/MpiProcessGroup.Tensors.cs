@@ -39,7 +39,7 @@ public sealed unsafe partial class MpiProcessGroup
             foreach ((long offset, int length) in BroadcastChunks.Plan(count, ElementsPerPiece(elementSize)))
             {
                 nint request;
-                _api.Check(_api.Iallreduce(MpiApi.InPlace, (byte*)address + offset * elementSize, length, datatype, _api.OpSum, _api.CommWorld, &request), "MPI_Iallreduce");
+                _api.Check(_api.Iallreduce(MpiApi.InPlace, (byte*)address + offset * elementSize, length, datatype, _api.OpSum, _comm, &request), "MPI_Iallreduce");
                 Wait(&request, 1, bulk: true);
             }
             Finish(working, op);
@@ -94,7 +94,7 @@ public sealed unsafe partial class MpiProcessGroup
         if (blockBytes <= _maxChunkBytes && blockBytes * Size <= int.MaxValue)
         {
             nint request;
-            _api.Check(_api.Iallgather((void*)send, (int)blockBytes, _api.Byte, (void*)receive, (int)blockBytes, _api.Byte, _api.CommWorld, &request), "MPI_Iallgather");
+            _api.Check(_api.Iallgather((void*)send, (int)blockBytes, _api.Byte, (void*)receive, (int)blockBytes, _api.Byte, _comm, &request), "MPI_Iallgather");
             Wait(&request, 1, bulk: true);
             return;
         }
@@ -106,7 +106,7 @@ public sealed unsafe partial class MpiProcessGroup
             foreach ((long offset, int length) in BroadcastChunks.Plan(blockBytes, _maxChunkBytes))
             {
                 for (int r = 0; r < Size; r++)
-                    _api.Check(_api.Ibcast((byte*)receive + r * blockBytes + offset, length, _api.Byte, r, _api.CommWorld, &pending[r]), "MPI_Ibcast");
+                    _api.Check(_api.Ibcast((byte*)receive + r * blockBytes + offset, length, _api.Byte, r, _comm, &pending[r]), "MPI_Ibcast");
                 Wait(pending, Size, bulk: true);
             }
         }
@@ -123,7 +123,7 @@ public sealed unsafe partial class MpiProcessGroup
         if (blockBytes <= _maxChunkBytes && blockCount * Size <= int.MaxValue)
         {
             nint request;
-            _api.Check(_api.IreduceScatterBlock((void*)send, (void*)receive, (int)blockCount, datatype, _api.OpSum, _api.CommWorld, &request), "MPI_Ireduce_scatter_block");
+            _api.Check(_api.IreduceScatterBlock((void*)send, (void*)receive, (int)blockCount, datatype, _api.OpSum, _comm, &request), "MPI_Ireduce_scatter_block");
             Wait(&request, 1, bulk: true);
             return;
         }
@@ -137,7 +137,7 @@ public sealed unsafe partial class MpiProcessGroup
                 {
                     byte* source = (byte*)send + (r * blockCount + offset) * elementSize;
                     byte* target = r == Rank ? (byte*)receive + offset * elementSize : null;
-                    _api.Check(_api.Ireduce(source, target, length, datatype, _api.OpSum, r, _api.CommWorld, &pending[r]), "MPI_Ireduce");
+                    _api.Check(_api.Ireduce(source, target, length, datatype, _api.OpSum, r, _comm, &pending[r]), "MPI_Ireduce");
                 }
                 Wait(pending, Size, bulk: true);
             }

@@ -25,6 +25,13 @@ public sealed unsafe partial class MpiProcessGroup : IProcessGroup
 
     private readonly MpiApi _api;
     private readonly bool _ownsInitialization;
+
+    /// <summary>The communicator the collectives run on: <c>MPI_COMM_WORLD</c>, or a part of it for a sub-group.</summary>
+    private readonly nint _comm;
+
+    /// <summary>The job's group (this one, or the group a sub-group was split from): it owns the timeout and the liveness.</summary>
+    private readonly MpiProcessGroup _job;
+    private readonly List<MpiProcessGroup> _subGroups = [];
     private readonly nint _pointToPoint;
     private readonly MpiLiveness _liveness;
     private int _maxChunkBytes = BroadcastChunks.DefaultMaxChunkBytes;
@@ -42,6 +49,8 @@ public sealed unsafe partial class MpiProcessGroup : IProcessGroup
     {
         _api = api;
         _ownsInitialization = ownsInitialization;
+        _comm = api.CommWorld;
+        _job = this;
         ThreadLevel = threadLevel;
 
         int rank, size;
@@ -50,12 +59,14 @@ public sealed unsafe partial class MpiProcessGroup : IProcessGroup
         Rank = rank;
         Size = size;
 
-        // The ranks sharing this machine's memory are the local ones: their order gives the device index.
+        // The ranks sharing this machine's memory are the local ones: their order gives the device index, and the
+        // first of them (the lowest rank, as the split keeps the ranks' order) names the machine.
         nint local;
         api.Check(api.CommSplitType(api.CommWorld, MpiApi.CommTypeShared, rank, api.InfoNull, &local), "MPI_Comm_split_type");
         int localRank, localSize;
         api.Check(api.CommRank(local, &localRank), "MPI_Comm_rank");
         api.Check(api.CommSize(local, &localSize), "MPI_Comm_size");
+        MachineLeader = FirstRankOf(api, local, rank);
         api.Check(api.CommFree(&local), "MPI_Comm_free");
         LocalRank = localRank;
         LocalSize = localSize;
@@ -68,6 +79,75 @@ public sealed unsafe partial class MpiProcessGroup : IProcessGroup
         _liveness = new MpiLiveness(api, rank, size);
         AppDomain.CurrentDomain.UnhandledException += AbortOnUnhandledException;
         AppDomain.CurrentDomain.ProcessExit += DisposeAtExit;
+    }
+
+    /// <summary>A sub-group on <paramref name="comm"/>, a part of <paramref name="job"/>'s ranks.</summary>
+    private MpiProcessGroup(MpiProcessGroup job, nint comm)
+    {
+        _api = job._api;
+        _job = job;
+        _comm = comm;
+        _liveness = job._liveness;
+        _maxChunkBytes = job._maxChunkBytes;
+        ThreadLevel = job.ThreadLevel;
+        int rank, size;
+        _api.Check(_api.CommRank(comm, &rank), "MPI_Comm_rank");
+        _api.Check(_api.CommSize(comm, &size), "MPI_Comm_size");
+        Rank = rank;
+        Size = size;
+        LocalRank = job.LocalRank;
+        LocalSize = job.LocalSize;
+        MachineLeader = job.MachineLeader;
+        nint pointToPoint;
+        _api.Check(_api.CommDup(comm, &pointToPoint), "MPI_Comm_dup");
+        _pointToPoint = pointToPoint;
+    }
+
+    /// <summary>The rank of <paramref name="local"/>'s first member in the job, known to every member (a constructor-time collective, before any timeout applies).</summary>
+    private static long FirstRankOf(MpiApi api, nint local, int rank)
+    {
+        long first = rank;
+        nint request;
+        api.Check(api.Ibcast(&first, 1, api.Int64, 0, local, &request), "MPI_Ibcast");
+        int done = 0;
+        while (true)
+        {
+            api.Check(api.Testall(1, &request, &done, 0), "MPI_Testall");
+            if (done != 0) return first;
+            Thread.Yield();
+        }
+    }
+
+    /// <summary>The lowest rank of the job on this machine (sharing its memory, <c>MPI_COMM_TYPE_SHARED</c>).</summary>
+    internal long MachineLeader { get; }
+
+    /// <summary>Whether this group is a part of the job's ranks (made by <see cref="Split"/>).</summary>
+    internal bool IsSubGroup => !ReferenceEquals(_job, this);
+
+    /// <summary>
+    /// Splits the job's ranks (call it on the job's group, on every rank): the ranks passing the same
+    /// non-negative <paramref name="color"/> form a sub-group, ordered by their rank in the job; a rank passing a
+    /// negative color joins none and gets <see langword="null"/>. A sub-group's collectives have the job's timeout and
+    /// liveness: a rank that stops waiting in one stops every rank waiting in any of the job's groups, and the
+    /// timeout names the job's ranks. The job's group frees its sub-groups when it is disposed.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">Called on a sub-group.</exception>
+    /// <exception cref="DistributedTimeoutException">A rank did not arrive at the split within the timeout.</exception>
+    internal MpiProcessGroup? Split(int color)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        if (IsSubGroup)
+            throw new InvalidOperationException("Only the job's group is split; a sub-group is split from the job's ranks.");
+        // MPI_Comm_split blocks without a deadline: every rank first proves it is there through a barrier that has one.
+        Barrier();
+        nint comm;
+        _api.Check(_api.CommSplit(_comm, color < 0 ? MpiApi.Undefined : color, Rank, &comm), "MPI_Comm_split");
+        if (comm == _api.CommNull)
+            return null;
+        var group = new MpiProcessGroup(this, comm);
+        lock (OpenLock)
+            _subGroups.Add(group);
+        return group;
     }
 
     /// <summary>
@@ -167,20 +247,21 @@ public sealed unsafe partial class MpiProcessGroup : IProcessGroup
     /// still waiting in a collective, which stop too; every live rank then throws
     /// <see cref="DistributedTimeoutException"/> naming the ranks that did not respond.
     /// </remarks>
+    /// <remarks>A sub-group shares its job's timeout: reading or setting it here reads or sets the job's.</remarks>
     public TimeSpan Timeout
     {
-        get => _timeout;
+        get => _job._timeout;
         set
         {
             ProcessGroupTimeout.Check(value);
-            _timeout = value;
+            _job._timeout = value;
         }
     }
 
     /// <summary>How long a rank that stops waiting listens for the others.</summary>
-    internal TimeSpan Grace => _timeout == System.Threading.Timeout.InfiniteTimeSpan
+    internal TimeSpan Grace => Timeout == System.Threading.Timeout.InfiniteTimeSpan
         ? TimeSpan.FromSeconds(10)
-        : TimeSpan.FromTicks(Math.Clamp(_timeout.Ticks / 4, TimeSpan.TicksPerSecond, 10 * TimeSpan.TicksPerSecond));
+        : TimeSpan.FromTicks(Math.Clamp(Timeout.Ticks / 4, TimeSpan.TicksPerSecond, 10 * TimeSpan.TicksPerSecond));
 
     /// <summary>Whether this group initialized MPI (and so finalizes it on <see cref="Dispose"/>).</summary>
     internal bool OwnsInitialization => _ownsInitialization;
@@ -224,7 +305,7 @@ public sealed unsafe partial class MpiProcessGroup : IProcessGroup
         foreach ((long offset, int length) in BroadcastChunks.Plan(byteCount, _maxChunkBytes))
         {
             nint request;
-            _api.Check(_api.Ibcast((byte*)address + offset, length, _api.Byte, root, _api.CommWorld, &request), "MPI_Ibcast");
+            _api.Check(_api.Ibcast((byte*)address + offset, length, _api.Byte, root, _comm, &request), "MPI_Ibcast");
             Wait(&request, 1, bulk);
         }
     }
@@ -250,7 +331,7 @@ public sealed unsafe partial class MpiProcessGroup : IProcessGroup
         Enter(nameof(AllReduceMax));
         long result;
         nint request;
-        _api.Check(_api.Iallreduce(&value, &result, 1, _api.Int64, _api.OpMax, _api.CommWorld, &request), "MPI_Iallreduce");
+        _api.Check(_api.Iallreduce(&value, &result, 1, _api.Int64, _api.OpMax, _comm, &request), "MPI_Iallreduce");
         Wait(&request, 1, bulk: false);
         return result;
     }
@@ -261,7 +342,7 @@ public sealed unsafe partial class MpiProcessGroup : IProcessGroup
         ObjectDisposedException.ThrowIf(_disposed, this);
         Enter(nameof(Barrier));
         nint request;
-        _api.Check(_api.Ibarrier(_api.CommWorld, &request), "MPI_Ibarrier");
+        _api.Check(_api.Ibarrier(_comm, &request), "MPI_Ibarrier");
         Wait(&request, 1, bulk: false);
     }
 
@@ -274,14 +355,15 @@ public sealed unsafe partial class MpiProcessGroup : IProcessGroup
     /// </summary>
     private void Enter(string operation)
     {
-        if (_broken is { } broken)
+        if (_job._broken is { } broken)
             throw broken.Again(operation);
         _collectives++;
         _operation = operation;
         long now = Stopwatch.GetTimestamp();
-        _deadline = _timeout == System.Threading.Timeout.InfiniteTimeSpan
+        TimeSpan timeout = Timeout;
+        _deadline = timeout == System.Threading.Timeout.InfiniteTimeSpan
             ? long.MaxValue
-            : now + (long)(_timeout.TotalSeconds * Stopwatch.Frequency);
+            : now + (long)(timeout.TotalSeconds * Stopwatch.Frequency);
         if (_liveness.FirstStoppedRank() is >= 0 and int stopped)
             Stop(stopped);
         // Just probed: the waits of this collective (one per piece) probe again only once the interval has passed.
@@ -292,9 +374,10 @@ public sealed unsafe partial class MpiProcessGroup : IProcessGroup
     [DoesNotReturn]
     private void Stop(int abandonedBy)
     {
+        // The liveness speaks of the job's ranks, so the error does too, whichever group was waiting.
         IReadOnlyList<int> missing = _liveness.Resolve(_collectives, Grace);
-        var failure = new DistributedTimeoutException(Rank, Size, _operation, _collectives, _timeout, abandonedBy, missing);
-        _broken = failure;
+        var failure = new DistributedTimeoutException(_job.Rank, _job.Size, _operation, _collectives, Timeout, abandonedBy, missing);
+        _job._broken = failure;
         throw failure;
     }
 
@@ -319,7 +402,7 @@ public sealed unsafe partial class MpiProcessGroup : IProcessGroup
                     Stop(stopped);
             }
             if (now >= _deadline)
-                Stop(Rank);
+                Stop(_job.Rank);
             Pause(poll, bulk);
         }
     }
@@ -402,24 +485,51 @@ public sealed unsafe partial class MpiProcessGroup : IProcessGroup
             if (_disposed)
                 return;
             _disposed = true;
+            if (IsSubGroup)
+            {
+                // A sub-group only gives back its communicators; the job's group finalizes.
+                if (_job._broken is null && !IsFinalized())
+                    FreeCommunicators();
+                return;
+            }
             AppDomain.CurrentDomain.UnhandledException -= AbortOnUnhandledException;
             AppDomain.CurrentDomain.ProcessExit -= DisposeAtExit;
             // After a timeout some rank is not answering: MPI_Finalize would wait for it for ever. The process
             // should end; mpirun then ends the job.
             if (_broken is not null)
                 return;
-            int finalized;
-            _api.Check(_api.Finalized(&finalized), "MPI_Finalized");
-            if (finalized == 0)
+            bool finalized = IsFinalized();
+            if (!finalized)
             {
-                nint pointToPoint = _pointToPoint;
-                _api.Check(_api.CommFree(&pointToPoint), "MPI_Comm_free");
+                foreach (MpiProcessGroup sub in _subGroups.Where(g => !g._disposed))
+                {
+                    sub._disposed = true;
+                    sub.FreeCommunicators();
+                }
+                FreeCommunicators();
                 _liveness.Free();
             }
             if (!_ownsInitialization)
                 return;
-            if (finalized == 0)
+            if (!finalized)
                 _api.Check(_api.Finalize(), "MPI_Finalize");
         }
+    }
+
+    private bool IsFinalized()
+    {
+        int finalized;
+        _api.Check(_api.Finalized(&finalized), "MPI_Finalized");
+        return finalized != 0;
+    }
+
+    /// <summary>Frees this group's own communicators (a sub-group's split one too, never <c>MPI_COMM_WORLD</c>).</summary>
+    private void FreeCommunicators()
+    {
+        nint pointToPoint = _pointToPoint;
+        _api.Check(_api.CommFree(&pointToPoint), "MPI_Comm_free");
+        if (!IsSubGroup) return;
+        nint comm = _comm;
+        _api.Check(_api.CommFree(&comm), "MPI_Comm_free");
     }
 }

@@ -7,14 +7,16 @@ namespace ModelGen.Loading.Transfer;
 /// <summary>
 /// Moves a batch with the process group's broadcast, which works across machines: one broadcast of all small tensors
 /// packed together, then one per large tensor. Only small tensors (at most <see cref="TensorTransfer.PackLimitBytes"/>
-/// per batch) are copied twice.
+/// per batch) are copied twice. <paramref name="group"/>'s rank 0 sends; <paramref name="betweenNodes"/> says its
+/// ranks are on different nodes (the nodes' leaders), for the counts.
 /// </summary>
-internal sealed class BroadcastTransport(IProcessGroup group) : IBatchTransport
+internal sealed class BroadcastTransport(IProcessGroup group, TransferCounts? counts = null, bool betweenNodes = false) : IBatchTransport
 {
     public string Name => "broadcast";
 
     public Exception? Move(IReadOnlyList<TransferItem> items, torch.Tensor[] tensors)
     {
+        if (group.Rank != 0) counts?.AddMpi(items.Sum(i => i.ByteCount), betweenNodes);
         BroadcastPacked(items, tensors);
         for (int i = 0; i < items.Count; i++)
         {

@@ -11,7 +11,8 @@ namespace ModelGen.Loading.Transfer;
 /// (<see cref="PeerMemory"/>), one copy per byte. Rank 0 is free to read the next batch meanwhile, and the receivers
 /// copy side by side. Chosen by <see cref="TransportSelection"/> only when every rank proved it can read rank 0.
 /// </summary>
-internal sealed class PeerReadTransport(IProcessGroup group, int rootProcessId) : IBatchTransport
+/// <remarks>In a node's group, rank 0 is the node's leader, whose memory the node's other ranks read.</remarks>
+internal sealed class PeerReadTransport(IProcessGroup group, int rootProcessId, TransferCounts? counts = null) : IBatchTransport
 {
     public string Name => "peer-read";
 
@@ -39,6 +40,7 @@ internal sealed class PeerReadTransport(IProcessGroup group, int rootProcessId) 
                 $"rank {group.Rank} could not copy a batch of {items.Count} tensor(s) out of rank 0's memory (process {rootProcessId}; " +
                 $"the batch begins with {items[0].Describe()}): {e.Message}", e);
         }
+        counts?.AddPeerRead(ranges.Sum(r => r.Length));
         return null;
     }
 }

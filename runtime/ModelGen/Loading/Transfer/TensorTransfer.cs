@@ -54,8 +54,12 @@ internal static class TensorTransfer
     /// <param name="item">The tensor to materialize for an element of a batch.</param>
     /// <param name="model">The model's name, for messages.</param>
     /// <param name="completed">Receives each batch with its tensors, in order, once every rank holds them.</param>
+    /// <param name="readsOwnCopy">
+    /// Whether this rank, a node's leader other than rank 0, fills the items marked
+    /// <see cref="TransferItem.ReadByEveryLeader"/> itself, from its own copy of the checkpoint.
+    /// </param>
     public static void Run<T>(IProcessGroup group, IBatchTransport? transport, IEnumerable<IReadOnlyList<T>> batches,
-        Func<T, TransferItem> item, string model, Action<IReadOnlyList<T>, torch.Tensor[]> completed)
+        Func<T, TransferItem> item, string model, Action<IReadOnlyList<T>, torch.Tensor[]> completed, bool readsOwnCopy = false)
     {
         (IReadOnlyList<T> Batch, torch.Tensor[] Tensors)? moving = null;
         torch.Tensor[]? filling = null;
@@ -67,8 +71,8 @@ internal static class TensorTransfer
                 TransferItem[] items = batch.Select(item).ToArray();
                 filling = new torch.Tensor[items.Length];
                 Exception? failure = Allocate(items, filling, model, group.Rank);
-                if (failure is null && group.Rank == 0)
-                    failure = FillOnRoot(items, filling, model);
+                if (failure is null && (group.Rank == 0 || readsOwnCopy))
+                    failure = Fill(items, filling, model, group.Rank);
                 group.ThrowIfAnyRankFailed(failure ?? moveFailure);
 
                 Exception? placeFailure = CompleteMoving();
@@ -115,15 +119,17 @@ internal static class TensorTransfer
         return null;
     }
 
-    private static Exception? FillOnRoot(TransferItem[] items, torch.Tensor[] tensors, string model)
+    /// <summary>Rank 0 fills every item it did not map; another reading leader only the items every leader reads.</summary>
+    private static Exception? Fill(TransferItem[] items, torch.Tensor[] tensors, string model, int rank)
     {
         for (int i = 0; i < items.Length; i++)
         {
             TransferItem item = items[i];
             torch.Tensor tensor = tensors[i];
-            if (item.MapOnRoot is null && LocalFailure.Of(() => item.FillOnRoot(tensor)) is { } e)
+            bool fills = rank == 0 ? item.MapOnRoot is null : item.ReadByEveryLeader;
+            if (fills && LocalFailure.Of(() => item.FillOnRoot(tensor)) is { } e)
             {
-                return new InvalidOperationException($"{model}: rank 0 failed {item.Describe()}: {e.Message}", e);
+                return new InvalidOperationException($"{model}: rank {rank} failed {item.Describe()}: {e.Message}", e);
             }
         }
         return null;

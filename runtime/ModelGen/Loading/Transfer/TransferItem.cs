@@ -12,4 +12,10 @@ internal sealed record TransferItem(long[] Shape, torch.ScalarType DType, Action
 
     /// <summary>On rank 0, returns the tensor already holding the bytes (a view of the mapped file) instead of a fresh one to fill.</summary>
     public Func<torch.Tensor>? MapOnRoot { get; init; }
+
+    /// <summary>
+    /// Whether every node's leader reads this item from its own copy of the checkpoint (see
+    /// <see cref="LoadOptions.ReadOnEveryNode"/>), so it moves only inside each node.
+    /// </summary>
+    public bool ReadByEveryLeader { get; init; }
 }
