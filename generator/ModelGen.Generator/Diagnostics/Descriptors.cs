@@ -80,7 +80,7 @@ internal static class Descriptors
         "Field '{0}' is a readonly {1}; a loaded tensor cannot be put in its place, so it is not mapped; remove 'readonly'");
 
     public static readonly DiagnosticDescriptor MissingWithoutInitializer = Create(
-        "MG0013", Checkpoint, DiagnosticSeverity.Warning,
+        "MG0013", Checkpoint, DiagnosticSeverity.Error,
         "Parameter or buffer missing from the checkpoint and without initializer",
         "'{0}' ({1}) is not in the checkpoint{2} and nothing can initialize it; provide it in the checkpoint or add [Initializer]{3}");
 

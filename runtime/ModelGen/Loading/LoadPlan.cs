@@ -41,7 +41,7 @@ internal sealed class LoadPlan
 
     /// <summary>
     /// Tied keys the checkpoint holds beside the key they are tied to: rank 0 compares the two before anything moves
-    /// (<see cref="TiedCopies"/>), since the tie keeps only the target.
+    /// (<see cref="TiedCopy.HasSameBytes"/>), since the tie keeps only the target.
     /// </summary>
     public IReadOnlyList<TiedCopy> TiedCopies { get; }
 
