@@ -27,6 +27,15 @@ public sealed class ShardedModelGenerator : IIncrementalGenerator
     /// <summary>MSBuild property that turns every checkpoint mismatch into an error.</summary>
     public const string StrictProperty = "build_property.ModelGenStrict";
 
+    /// <summary>MSBuild property with the project's default <c>MissingKeyPolicy</c> (<c>Refuse</c> or <c>Initialize</c>).</summary>
+    public const string MissingKeysProperty = "build_property." + KeyPolicyDefaults.MissingKeysProperty;
+
+    /// <summary>MSBuild property with the project's default <c>UnexpectedKeyPolicy</c> (<c>Refuse</c> or <c>Ignore</c>).</summary>
+    public const string UnexpectedKeysProperty = "build_property." + KeyPolicyDefaults.UnexpectedKeysProperty;
+
+    /// <summary>MSBuild property with the help link template of every diagnostic (see <see cref="Descriptors.HelpLink"/>).</summary>
+    public const string HelpLinkProperty = "build_property." + Descriptors.HelpLinkProperty;
+
     /// <summary>Tracking names of the pipeline steps, for incrementality tests.</summary>
     public static class Steps
     {
@@ -36,6 +45,8 @@ public sealed class ShardedModelGenerator : IIncrementalGenerator
         public const string ModuleTypes = nameof(ModuleTypes);
         public const string Manifests = nameof(Manifests);
         public const string Strict = nameof(Strict);
+        public const string KeyPolicyDefaults = nameof(KeyPolicyDefaults);
+        public const string HelpLink = nameof(HelpLink);
         public const string MappingInputs = nameof(MappingInputs);
         public const string MappingDiagnostics = nameof(MappingDiagnostics);
         public const string OrphanManifests = nameof(OrphanManifests);
@@ -56,8 +67,15 @@ public sealed class ShardedModelGenerator : IIncrementalGenerator
             .Select(static (r, _) => r.Model!)
             .WithTrackingName(Steps.Models);
 
+        // The project's key policy (MSBuild) under each model's own (attribute): the table carries the effective one,
+        // which the matcher reports by and the emitter writes for the loader.
+        IncrementalValueProvider<KeyPolicyDefaults> policyDefaults = context.AnalyzerConfigOptionsProvider
+            .Select(static (options, _) => KeyPolicyDefaults.Read(options.GlobalOptions))
+            .WithTrackingName(Steps.KeyPolicyDefaults);
+
         IncrementalValuesProvider<ModelAndTable> tables = models
-            .Select(static (m, _) => new ModelAndTable(m, KeyTableBuilder.Build(m)))
+            .Combine(policyDefaults)
+            .Select(static (x, _) => new ModelAndTable(x.Left, KeyTableBuilder.Build(x.Left) with { Policy = KeyPolicy.Effective(x.Left.Policy, x.Right) }))
             .WithTrackingName(Steps.KeyTables);
 
         IncrementalValuesProvider<ModuleTypeSpec> moduleTypes = models
@@ -120,22 +138,28 @@ public sealed class ShardedModelGenerator : IIncrementalGenerator
             .Combine(manifests.Select(static (m, _) => m.Diagnostics).Collect())
             .Combine(mappingDiagnostics.Collect())
             .Combine(orphans)
-            .Select(static (x, _) => x.Left.Left.Left.Left
+            .Combine(policyDefaults.Select(static (d, _) => d.Diagnostics))
+            .Select(static (x, _) => x.Left.Left.Left.Left.Left
+                .Concat(x.Left.Left.Left.Left.Right)
                 .Concat(x.Left.Left.Left.Right)
                 .Concat(x.Left.Left.Right)
-                .Concat(x.Left.Right)
                 .SelectMany(a => a)
+                .Concat(x.Left.Right)
                 .Concat(x.Right)
                 .Distinct()
                 .ToEquatableArray())
             .WithTrackingName(Steps.Diagnostics);
 
+        IncrementalValueProvider<string?> helpLink = context.AnalyzerConfigOptionsProvider
+            .Select(static (options, _) => options.GlobalOptions.TryGetValue(HelpLinkProperty, out string? value) && !string.IsNullOrWhiteSpace(value) ? value.Trim() : null)
+            .WithTrackingName(Steps.HelpLink);
+
         // Source locations must be real tree locations for #pragma and .editorconfig sections to apply, so the
         // trees are looked up here, at the very end, and never held by a pipeline model.
-        context.RegisterSourceOutput(diagnostics.Combine(context.CompilationProvider), static (spc, x) => Report(spc, x.Left, x.Right));
+        context.RegisterSourceOutput(diagnostics.Combine(helpLink).Combine(context.CompilationProvider), static (spc, x) => Report(spc, x.Left.Left, x.Left.Right, x.Right));
     }
 
-    private static void Report(SourceProductionContext context, EquatableArray<DiagnosticInfo> diagnostics, Compilation compilation)
+    private static void Report(SourceProductionContext context, EquatableArray<DiagnosticInfo> diagnostics, string? helpLink, Compilation compilation)
     {
         if (diagnostics.Count == 0) return;
         Dictionary<string, SyntaxTree>? trees = null;
@@ -156,7 +180,7 @@ public sealed class ShardedModelGenerator : IIncrementalGenerator
                     location = Location.Create(info.FilePath, info.Span, info.LineSpan);
                 }
             }
-            context.ReportDiagnostic(diagnostic.ToDiagnostic(location));
+            context.ReportDiagnostic(diagnostic.ToDiagnostic(location, helpLink));
         }
     }
 

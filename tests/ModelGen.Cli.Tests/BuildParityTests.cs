@@ -12,7 +12,7 @@ namespace ModelGen.Cli.Tests;
 
 /// <summary>
 /// <c>modelgen check</c> reports what the build reports: the real generator is run over the same model source with
-/// the manifest <c>modelgen manifest</c> writes, and the checkpoint diagnostics (ID and message) must be identical.
+/// the manifest <c>modelgen manifest</c> writes, and the checkpoint diagnostics (severity, ID and message) must be identical.
 /// </summary>
 public sealed class BuildParityTests : IDisposable
 {
@@ -33,6 +33,12 @@ public sealed class BuildParityTests : IDisposable
         { "index gap", ["layers.1.proj.weight", "layers.1.proj.bias"], ["layers.2.proj.weight", "layers.2.proj.bias", "layers.5.proj.weight"] },
         { "tied and computed present", [], ["head.weight", "frequencies"] },
         { "unrelated keys", [], ["model.decoder.weight", "lm_head.weight", "x"] },
+        { "typo beside the mapped key", [], ["norm.wieght"] },
+        {
+            "misspelled container",
+            ["layers.0.proj.weight", "layers.0.proj.bias", "layers.1.proj.weight", "layers.1.proj.bias"],
+            ["layer.0.proj.weight", "layer.0.proj.bias", "layer.1.proj.weight", "layer.1.proj.bias"]
+        },
     };
 
     [Theory]
@@ -46,11 +52,11 @@ public sealed class BuildParityTests : IDisposable
         CliRun check = CliRun.Of("check", checkpoint, "--assembly", typeof(CheckTestModel).Assembly.Location, "--model", Model, "--json");
         using JsonDocument json = JsonDocument.Parse(check.Stdout);
         var fromTool = json.RootElement.GetProperty("findings").EnumerateArray()
-            .Select(f => f.GetProperty("id").GetString() + ": " + f.GetProperty("message").GetString())
+            .Select(f => f.GetProperty("severity").GetString() + " " + f.GetProperty("id").GetString() + ": " + f.GetProperty("message").GetString())
             .Order(StringComparer.Ordinal).ToList();
         var fromBuild = GeneratorDiagnostics(manifestPath, File.ReadAllText(manifestPath))
             .Where(d => CheckpointIds.Contains(d.Id))
-            .Select(d => d.Id + ": " + d.GetMessage(CultureInfo.InvariantCulture))
+            .Select(d => d.Severity.ToString().ToLowerInvariant() + " " + d.Id + ": " + d.GetMessage(CultureInfo.InvariantCulture))
             .Order(StringComparer.Ordinal).ToList();
 
         Assert.Equal(fromBuild, fromTool);

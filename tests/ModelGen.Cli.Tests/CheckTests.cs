@@ -21,6 +21,7 @@ public sealed class CheckTests : IDisposable
 
         Assert.Equal(0, run.ExitCode);
         Assert.DoesNotContain("warning MG", run.Stdout);
+        Assert.DoesNotContain("error MG", run.Stdout);
         Assert.Contains($"Model:      {Model}", run.Stdout);
         Assert.Contains("tied:     'head.weight' shares the storage of 'embed.weight'", run.Stdout);
         Assert.Contains("computed: 'frequencies' is computed by the model", run.Stdout);
@@ -39,21 +40,26 @@ public sealed class CheckTests : IDisposable
         JsonElement unmapped = Finding(json, "MG0006");
         Assert.Equal("norm.wieght", unmapped.GetProperty("key").GetString());
         Assert.Equal("norm.weight", unmapped.GetProperty("suggestion").GetString());
-        Assert.Equal($"Checkpoint key 'norm.wieght' is not taken by any parameter or buffer of '{Model}'; did you mean 'norm.weight'?",
+        Assert.Equal($"Checkpoint key 'norm.wieght' is not taken by any parameter or buffer of '{Model}'; the load refuses it (UnexpectedKeys is Refuse); did you mean 'norm.weight'?",
             unmapped.GetProperty("message").GetString());
+        Assert.Equal("error", unmapped.GetProperty("severity").GetString());
         Assert.False(json.RootElement.GetProperty("ok").GetBoolean());
     }
 
     [Fact]
     public void Unmapped_list_keys_are_grouped_by_shape_and_the_suggestion_keeps_their_index()
     {
-        CliRun run = Check(TestCheckpoints.ModelTensors(with: ["layers.0.prj.weight", "layers.1.prj.weight"]));
+        // The checkpoint lacks the keys the typos stand for: a suggestion never names a key the checkpoint provides.
+        CliRun run = Check(TestCheckpoints.ModelTensors(without: ["layers.0.proj.weight", "layers.1.proj.weight"], with: ["layers.0.prj.weight", "layers.1.prj.weight"]));
 
         Assert.Equal(1, run.ExitCode);
         Assert.Contains(
-            $"warning MG0006: Checkpoint key 'layers.0.prj.weight' (and 1 more like 'layers.{{i}}.prj.weight') is not taken by any parameter or buffer of '{Model}'; did you mean 'layers.0.proj.weight'?",
+            $"error MG0006: Checkpoint key 'layers.0.prj.weight' (and 1 more like 'layers.{{i}}.prj.weight') is not taken by any parameter or buffer of '{Model}'; the load refuses it (UnexpectedKeys is Refuse); did you mean 'layers.0.proj.weight'?",
             run.Stdout);
-        Assert.Contains("Result: 1 finding (MG0006 x1); 6 of 8 checkpoint keys mapped, 0 ignored", run.Stdout);
+        Assert.Contains("Result: 2 findings (MG0006 x1, MG0007 x1); 4 of 6 checkpoint keys mapped, 0 ignored", run.Stdout);
+
+        CliRun beside = Check(TestCheckpoints.ModelTensors(with: ["layers.0.prj.weight", "layers.1.prj.weight"]));
+        Assert.Contains($"of '{Model}'; the load refuses it (UnexpectedKeys is Refuse){Environment.NewLine}", beside.Stdout);
     }
 
     [Fact]
@@ -62,7 +68,7 @@ public sealed class CheckTests : IDisposable
         CliRun run = Check(TestCheckpoints.ModelTensors(without: ["norm.weight"]));
 
         Assert.Equal(1, run.ExitCode);
-        Assert.Matches(@"warning MG0007: 'norm\.weight' \(parameter\) is not in the checkpoint; it will be initialized with \S", run.Stdout);
+        Assert.Matches(@"error MG0007: 'norm\.weight' \(parameter\) is not in the checkpoint; the load refuses it \(MissingKeys is Refuse\): .* to initialize it with \S", run.Stdout);
     }
 
     [Fact]

@@ -59,7 +59,7 @@ public sealed partial class GettingStartedGuideTests : IDisposable
         Assert.Contains(GuideLocalVersion, guide, StringComparison.Ordinal);
         // The only illustration is the renamed field's diagnostics, which PackageReferenceBuildTests checks against a real build.
         IllustrationStep illustration = Assert.Single(steps.OfType<IllustrationStep>());
-        Assert.All(illustration.Lines, l => Assert.Matches(@"^\.\.\./.*: warning MG\d{4}: ", l));
+        Assert.All(illustration.Lines, l => Assert.Matches(@"^\.\.\./.*: error MG\d{4}: ", l));
         Assert.Contains(steps, s => s is ShellStep shell && shell.Script.Contains("mpirun", StringComparison.Ordinal));
         Assert.Contains(steps, s => s is FileStep file && file.FileName == "TinyApp.csproj");
     }

@@ -39,7 +39,7 @@ public sealed class PackageReferenceBuildTests(PackedModelGen package) : IDispos
 
     /// <summary>The diagnostics the guide shows for the renamed field, each without its leading "...".</summary>
     private static string[] GuideDiagnostics() =>
-        Guide().Split('\n').Where(l => l.StartsWith("...", StringComparison.Ordinal) && l.Contains(": warning MG", StringComparison.Ordinal))
+        Guide().Split('\n').Where(l => l.StartsWith("...", StringComparison.Ordinal) && l.Contains(": error MG", StringComparison.Ordinal))
             .Select(l => l[3..].TrimEnd()).ToArray();
 
     /// <summary>
@@ -93,21 +93,21 @@ public sealed class PackageReferenceBuildTests(PackedModelGen package) : IDispos
         _project.WriteProjectFile("weights/model.safetensors", ModelName);
         var (line, column) = FieldLocation(broken, "upper_proj");
 
-        // 1. Against the .safetensors file: warnings, the build still succeeds.
+        // 1. Against the .safetensors file: errors under the default key policy, as the load would refuse both keys.
         ProcessResult first = ChildProcess.Build(_project.Directory, BuildTimeout);
 
-        Assert.True(first.ExitCode == 0, first.Output);
+        Assert.True(first.ExitCode != 0, first.Output);
         string[] unmapped = Diagnostics(first.Output, "MG0006");
         string[] missing = Diagnostics(first.Output, "MG0007");
         Assert.Single(unmapped);
         Assert.Single(missing);
         // The unmapped key is reported at its line in the manifest the build wrote from the header (line 1 is a comment).
         Assert.Matches(
-            @"[/\\]obj[/\\]Debug[/\\]net10\.0[/\\]modelgen[/\\]model\.safetensors\.manifest\(4,1\): warning MG0006: Checkpoint key 'up_proj\.weight' is not taken by any parameter or buffer of 'Demo\.TinyMlp'",
+            @"[/\\]obj[/\\]Debug[/\\]net10\.0[/\\]modelgen[/\\]model\.safetensors\.manifest\(4,1\): error MG0006: Checkpoint key 'up_proj\.weight' is not taken by any parameter or buffer of 'Demo\.TinyMlp'",
             unmapped[0]);
         Assert.Equal("up_proj.weight F32 [3,2]", File.ReadAllLines(_project.BuildManifestPath("model.safetensors"))[3]);
         // The parameter the checkpoint lacks is reported at the renamed field.
-        Assert.Contains($"Models.cs({line},{column}): warning MG0007: 'upper_proj.weight' (parameter) is not in the checkpoint", missing[0], StringComparison.Ordinal);
+        Assert.Contains($"Models.cs({line},{column}): error MG0007: 'upper_proj.weight' (parameter) is not in the checkpoint", missing[0], StringComparison.Ordinal);
         Assert.DoesNotContain("warning CS", first.Output, StringComparison.Ordinal);
         // The guide shows exactly these two lines (paths shortened).
         string[] shown = GuideDiagnostics();

@@ -45,6 +45,8 @@ public static class JsonReport
             json.WriteNumber("keys_ignored", result.Load.IgnoredKeys.Count);
             json.WriteNumber("keys_tied", result.Load.TiedKeys.Count);
             json.WriteNumber("keys_computed", result.Load.ComputedKeys.Count);
+            WriteKeys(json, "initialized_keys", result.Load.InitializedKeys);
+            WriteKeys(json, "ignored_keys", result.Load.IgnoredKeys);
             json.WriteBoolean("checkpoint_written", result.CheckpointWritten);
             WriteNullable(json, "forward_seconds", result.ForwardSeconds);
             WriteNullable(json, "peak_rss_after_forward_bytes", result.PeakRssAfterForwardBytes);
@@ -78,6 +80,13 @@ public static class JsonReport
             json.WriteEndObject();
         }
         return Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length);
+    }
+
+    private static void WriteKeys(Utf8JsonWriter json, string name, IReadOnlyList<string> keys)
+    {
+        json.WriteStartArray(name);
+        foreach (string key in keys.Order(StringComparer.Ordinal)) json.WriteStringValue(key);
+        json.WriteEndArray();
     }
 
     private static void WriteNullable(Utf8JsonWriter json, string name, double? value)

@@ -40,11 +40,15 @@ public static class TextReport
             F($"  model       {result.ModelSummary}, {result.DType}"),
             F($"  keys        loaded {load.LoadedKeys.Count}, initialized {load.InitializedKeys.Count}, ignored {load.IgnoredKeys.Count}, ") +
                 F($"tied {load.TiedKeys.Count}{List(load.TiedKeys)}, computed {load.ComputedKeys.Count}{List(load.ComputedKeys)}"),
+        };
+        lines.AddRange(KeyListing.Lines(load));
+        lines.AddRange(new[]
+        {
             F($"  load        {load.ParameterBytes / MiB:F1} MiB: construct on meta {result.ConstructSeconds:F3} s + load {load.Seconds:F2} s ") +
                 F($"= {result.WallSeconds:F2} s ({load.BytesPerSecond / MiB:F0} MiB/s); initializer calls on loaded keys: {load.InitCallsOnLoaded}"),
             F($"  memory      rank 0 peak RSS {load.PeakRssBytes / MiB:F1} MiB, before load {load.RssBeforeLoadBytes / MiB:F1} MiB; ") +
                 F($"{load.MappedBytes / MiB:F1} MiB of rank 0's tensors share the checkpoint file's pages"),
-        };
+        });
         if (result.Training is { } training)
         {
             string losses = string.Join(", ", training.Losses.Select(l => l.ToString("R", CultureInfo.InvariantCulture)));

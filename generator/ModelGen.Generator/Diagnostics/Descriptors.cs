@@ -4,12 +4,20 @@ using Microsoft.CodeAnalysis;
 
 namespace ModelGen.Generator.Diagnostics;
 
-/// <summary>Every diagnostic the generator reports. Help links point at the anchors of docs/diagnostics.md.</summary>
+/// <summary>
+/// Every diagnostic the generator reports. Help links are absolute: <see cref="DefaultHelpLink"/> with the lower-case
+/// ID for <c>{id}</c>, or the project's <c>ModelGenHelpLinkRoot</c> (see <see cref="HelpLink"/>).
+/// </summary>
 internal static class Descriptors
 {
     private const string Usage = "ModelGen.Usage";
     private const string Checkpoint = "ModelGen.Checkpoint";
-    private const string HelpRoot = "docs/diagnostics.md#";
+
+    /// <summary>The MSBuild property (compiler-visible) that replaces <see cref="DefaultHelpLink"/>.</summary>
+    public const string HelpLinkProperty = "ModelGenHelpLinkRoot";
+
+    /// <summary>Where docs/diagnostics.md of this repository is published; <c>{id}</c> stands for the lower-case ID, its anchor there.</summary>
+    public const string DefaultHelpLink = "https://github.com/modelgen/modelgen/blob/main/docs/diagnostics.md#{id}";
 
     public static readonly DiagnosticDescriptor ModelNotPartial = Create(
         "MG0001", Usage, DiagnosticSeverity.Error,
@@ -44,7 +52,7 @@ internal static class Descriptors
     public static readonly DiagnosticDescriptor MissingFromCheckpoint = Create(
         "MG0007", Checkpoint, DiagnosticSeverity.Warning,
         "Parameter or buffer missing from the checkpoint",
-        "'{0}' ({1}) is not in the checkpoint{2}; it will be initialized with {3}");
+        "'{0}' ({1}) is not in the checkpoint{2}; {3}");
 
     public static readonly DiagnosticDescriptor DuplicateKey = Create(
         "MG0008", Usage, DiagnosticSeverity.Error,
@@ -72,20 +80,26 @@ internal static class Descriptors
         "Field '{0}' is a readonly {1}; a loaded tensor cannot be put in its place, so it is not mapped; remove 'readonly'");
 
     public static readonly DiagnosticDescriptor MissingWithoutInitializer = Create(
-        "MG0013", Checkpoint, DiagnosticSeverity.Warning,
+        "MG0013", Checkpoint, DiagnosticSeverity.Error,
         "Parameter or buffer missing from the checkpoint and without initializer",
-        "'{0}' ({1}) is not in the checkpoint{2} and nothing can initialize it; provide it in the checkpoint or add [Initializer]");
+        "'{0}' ({1}) is not in the checkpoint{2} and nothing can initialize it; provide it in the checkpoint or add [Initializer]{3}");
 
     public static readonly DiagnosticDescriptor ManifestModelNotFound = Create(
         "MG0014", Checkpoint, DiagnosticSeverity.Warning,
         "Checkpoint declared for a model that does not exist",
         "Checkpoint manifest '{0}' is declared for model '{1}', but no [ShardedModel] class has that name");
 
+    public static readonly DiagnosticDescriptor InvalidKeyPolicyProperty = Create(
+        "MG0030", Usage, DiagnosticSeverity.Error,
+        "Key policy MSBuild property has an unknown value",
+        "MSBuild property '{0}' is '{1}', which is not a key policy; use one of: {2}");
+
     public static readonly IReadOnlyList<DiagnosticDescriptor> All = new[]
     {
         ModelNotPartial, ModelNotModule, OpaqueModule, NativeInitializingLayer, AttributeMisuse,
         UnmappedCheckpointKey, MissingFromCheckpoint, DuplicateKey, ListRangeMismatch, InvalidManifest,
         AutoPropertyModule, ReadonlyTensorField, MissingWithoutInitializer, ManifestModelNotFound,
+        InvalidKeyPolicyProperty,
     };
 
     private static readonly Dictionary<string, DiagnosticDescriptor> s_byId = All.ToDictionary(d => d.Id);
@@ -96,6 +110,28 @@ internal static class Descriptors
 
     public static DiagnosticDescriptor ById(string id) => s_byId[id];
 
+    /// <summary>
+    /// The help link of <paramref name="id"/> from a template: <c>{id}</c> is replaced by the lower-case ID, and a
+    /// template without it is a root the ID's anchor is appended to (<c>#mg0006</c>, after a trailing '#' if it has one).
+    /// </summary>
+    public static string HelpLink(string id, string? template)
+    {
+        string root = string.IsNullOrWhiteSpace(template) ? DefaultHelpLink : template!.Trim();
+        string anchor = id.ToLowerInvariant();
+        if (root.Contains("{id}")) return root.Replace("{id}", anchor);
+        return root.EndsWith("#", System.StringComparison.Ordinal) ? root + anchor : root + "#" + anchor;
+    }
+
+    /// <summary>The descriptor of <paramref name="id"/> with the help link the project's template gives.</summary>
+    public static DiagnosticDescriptor WithHelpLink(string id, string? template)
+    {
+        DiagnosticDescriptor d = ById(id);
+        string link = HelpLink(id, template);
+        return link == d.HelpLinkUri
+            ? d
+            : new DiagnosticDescriptor(d.Id, d.Title, d.MessageFormat, d.Category, d.DefaultSeverity, d.IsEnabledByDefault, d.Description, link, d.CustomTags.ToArray());
+    }
+
     private static DiagnosticDescriptor Create(string id, string category, DiagnosticSeverity severity, string title, string message) =>
-        new(id, title, message, category, severity, isEnabledByDefault: true, helpLinkUri: HelpRoot + id.ToLowerInvariant());
+        new(id, title, message, category, severity, isEnabledByDefault: true, helpLinkUri: HelpLink(id, null));
 }

@@ -11,9 +11,11 @@ internal sealed record DiagnosticInfo(string Id, LocationInfo? Location, Equatab
 
     public DiagnosticInfo Escalated(bool strict) => strict ? this with { Escalate = true } : this;
 
-    public Diagnostic ToDiagnostic(Location location)
+    /// <param name="location">Where to report it.</param>
+    /// <param name="helpLinkTemplate">The project's help link template (<see cref="Descriptors.HelpLink"/>), or null for the default.</param>
+    public Diagnostic ToDiagnostic(Location location, string? helpLinkTemplate = null)
     {
-        DiagnosticDescriptor descriptor = Descriptors.ById(Id);
+        DiagnosticDescriptor descriptor = Descriptors.WithHelpLink(Id, helpLinkTemplate);
         object[] args = Arguments.Select(a => (object)a).ToArray();
         DiagnosticSeverity severity = Escalate ? DiagnosticSeverity.Error : descriptor.DefaultSeverity;
         return Diagnostic.Create(descriptor, location, severity, additionalLocations: null, properties: null, args);

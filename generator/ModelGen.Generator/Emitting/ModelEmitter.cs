@@ -5,7 +5,8 @@ namespace ModelGen.Generator.Emitting;
 
 /// <summary>
 /// Emits the root part of a [ShardedModel]: the <c>IShardedModel</c> implementation and the model's key table as
-/// static data (every key pattern, parameter or buffer, owner, initializer, tie and computed flags).
+/// static data (every key pattern, parameter or buffer, owner, initializer, tie, computed and declared-new flags, and the
+/// effective key policy).
 /// </summary>
 internal static class ModelEmitter
 {
@@ -27,7 +28,7 @@ internal static class ModelEmitter
         w.Line("    {");
         foreach (KeyEntry entry in table.Entries)
         {
-            w.Line($"        new {Mapping}KeyPattern({SourceWriter.Literal(entry.Pattern)}, {Mapping}TensorKind.{entry.Kind}, {SourceWriter.Literal(entry.Owner)}, initializer: {SourceWriter.Literal(entry.InitDescription)}, optional: {Bool(entry.Optional)}, tiedTo: {SourceWriter.Literal(entry.TiedTo)}, computed: {Bool(entry.Computed)}, member: {SourceWriter.Literal(entry.Member)}),");
+            w.Line($"        new {Mapping}KeyPattern({SourceWriter.Literal(entry.Pattern)}, {Mapping}TensorKind.{entry.Kind}, {SourceWriter.Literal(entry.Owner)}, initializer: {SourceWriter.Literal(entry.InitDescription)}, optional: {Bool(entry.Optional)}, tiedTo: {SourceWriter.Literal(entry.TiedTo)}, computed: {Bool(entry.Computed)}, member: {SourceWriter.Literal(entry.Member)}, declaredNew: {Bool(entry.DeclaredNew)}),");
         }
         w.Line("    },");
         w.Line("    new string[]");
@@ -36,7 +37,10 @@ internal static class ModelEmitter
         {
             w.Line($"        {SourceWriter.Literal(glob)},");
         }
-        w.Line("    });");
+        w.Line("    },");
+        // The policy the build checked this model with: the loader refuses exactly what the build reported as errors.
+        w.Line($"    missingKeys: global::ModelGen.MissingKeyPolicy.{(table.Policy.InitializeMissing ? "Initialize" : "Refuse")},");
+        w.Line($"    unexpectedKeys: global::ModelGen.UnexpectedKeyPolicy.{(table.Policy.IgnoreUnexpected ? "Ignore" : "Refuse")});");
         w.Line();
         w.Line("/// <summary>The checkpoint key table of this model, generated at build time.</summary>");
         w.Line($"public static {Mapping}CheckpointKeyTable CheckpointKeys => __ModelGen_KeyTable;");

@@ -33,6 +33,7 @@ internal static class CheckpointMatcher
 
         var seen = new HashSet<string>[entries.Length];
         var anchorSeen = new Dictionary<string, HashSet<string>>(StringComparer.Ordinal);
+        var mappedKeys = new HashSet<string>(StringComparer.Ordinal);
         var unmapped = new Dictionary<string, List<ManifestEntry>>(StringComparer.Ordinal);
         var unmappedOrder = new List<string>();
         // Per entry, the tuple sets of its enclosing lists with their depths, looked up once instead of per key.
@@ -59,6 +60,7 @@ internal static class CheckpointMatcher
                 group.Add(key);
                 continue;
             }
+            mappedKeys.Add(key.Key);
             if (entries[index].Pattern != shape) continue; // Dict members: presence only.
             (seen[index] ??= new HashSet<string>(StringComparer.Ordinal)).Add(tuple);
             var anchors = anchorsOf[index] ??= AnchorsOf(entries[index], anchorSeen);
@@ -75,15 +77,15 @@ internal static class CheckpointMatcher
             if (index >= 0) wildcardSeen.Add(index);
         }
 
+        var details = new string?[entries.Length];
+        for (int i = 0; i < entries.Length; i++)
+            details[i] = MissingDetail(entries[i], seen[i], anchorSeen, wildcardSeen.Contains(i));
+
         foreach (string shape in unmappedOrder)
         {
-            result.Add(Unmapped(table, manifest.Path, shape, unmapped[shape], strict));
+            result.Add(Unmapped(table, manifest.Path, shape, unmapped[shape], strict, details, mappedKeys));
         }
-        for (int i = 0; i < entries.Length; i++)
-        {
-            DiagnosticInfo? missing = Missing(entries[i], seen[i], anchorSeen, wildcardSeen.Contains(i), strict);
-            if (missing is not null) result.Add(missing);
-        }
+        result.AddRange(Missing(table, manifest, details, unmappedOrder, strict));
         foreach (ListAnchor anchor in entries.SelectMany(e => e.Lists).GroupBy(a => a.Prefix, StringComparer.Ordinal).Select(g => g.First()))
         {
             string? problem = RangeProblem(anchor, anchorSeen);
@@ -95,26 +97,68 @@ internal static class CheckpointMatcher
         return result;
     }
 
-    /// <summary>MG0006 for a group of unmapped keys of one shape, at the first key's manifest line.</summary>
-    private static DiagnosticInfo Unmapped(KeyTable table, string path, string shape, List<ManifestEntry> group, bool strict)
+    /// <summary>MG0006 for a group of unmapped keys of one shape, at the first key's manifest line: an error unless the policy ignores unexpected keys.</summary>
+    private static DiagnosticInfo Unmapped(KeyTable table, string path, string shape, List<ManifestEntry> group, bool strict, string?[] details, HashSet<string> mappedKeys)
     {
         ManifestEntry first = group[0];
         string more = group.Count > 1 ? $" (and {group.Count - 1} more like '{shape}')" : "";
-        string? suggestion = Suggest(first.Key, shape, table.Entries.Items);
-        return Create(Descriptors.UnmappedCheckpointKey, At(path, first), strict,
-            first.Key, more, table.ModelName, suggestion is null ? "" : $"; did you mean '{suggestion}'?");
+        string? suggestion = Suggest(first.Key, shape, table.Entries.Items, details, mappedKeys);
+        return Create(Descriptors.UnmappedCheckpointKey, At(path, first), strict, refuse: !table.Policy.IgnoreUnexpected,
+            first.Key, more, table.ModelName, KeyPolicyWording.Unexpected(table.Policy.IgnoreUnexpected, suggestion));
     }
 
-    /// <summary>MG0007 (or MG0013 without initializer) when the checkpoint lacks some or all instances of an entry.</summary>
-    private static DiagnosticInfo? Missing(KeyEntry entry, HashSet<string>? seen, Dictionary<string, HashSet<string>> anchorSeen, bool wildcardSeen, bool strict)
+    /// <summary>
+    /// MG0007 for entries the checkpoint lacks that an initializer can fill, once per container field the checkpoint
+    /// lacks entirely, else per entry (an error under MissingKeys = Refuse); MG0013, always an error, when nothing can
+    /// fill them. Entries declared new, tied, computed or optional are never reported.
+    /// </summary>
+    private static IEnumerable<DiagnosticInfo> Missing(KeyTable table, ManifestSpec manifest, string?[] details, List<string> unmappedShapes, bool strict)
     {
-        if (entry.Optional || entry.TiedTo is not null || entry.Computed) return null;
-        string? detail = MissingDetail(entry, seen, anchorSeen, wildcardSeen);
-        if (detail is null) return null;
-        string kind = entry.Kind == SlotKind.Parameter ? "parameter" : "buffer";
-        return entry.InitDescription is null
-            ? Create(Descriptors.MissingWithoutInitializer, entry.Location, strict, entry.Pattern, kind, detail)
-            : Create(Descriptors.MissingFromCheckpoint, entry.Location, strict, entry.Pattern, kind, detail, entry.InitDescription);
+        var entries = table.Entries.Items;
+        bool initialize = table.Policy.InitializeMissing;
+        var reportable = new List<int>();
+        for (int i = 0; i < entries.Length; i++)
+        {
+            KeyEntry entry = entries[i];
+            if (details[i] is null || entry.Optional || entry.TiedTo is not null || entry.Computed || entry.DeclaredNew) continue;
+            reportable.Add(i);
+        }
+
+        var initializable = reportable.Where(i => entries[i].InitDescription is not null).ToList();
+        var groupOf = new Dictionary<int, (string Container, List<int> Members)>();
+        if (initializable.Count > 1)
+        {
+            HashSet<string> present = MissingContainers.PresentPrefixes(manifest.Entries.Select(e => Shape(e.Key, out _)));
+            foreach (var group in MissingContainers.Group(initializable.Select(i => entries[i].Pattern).ToList(), present))
+            {
+                foreach (int member in group.Members) groupOf[initializable[member]] = group;
+            }
+        }
+
+        var reportedGroups = new HashSet<string>(StringComparer.Ordinal);
+        foreach (int i in reportable)
+        {
+            KeyEntry entry = entries[i];
+            string kind = entry.Kind == SlotKind.Parameter ? "parameter" : "buffer";
+            if (entry.InitDescription is null)
+            {
+                yield return Create(Descriptors.MissingWithoutInitializer, entry.Location, strict, refuse: true, entry.Pattern, kind, details[i]!,
+                    KeyPolicyWording.WithoutInitializerHint(entry.Kind == SlotKind.Buffer, entry.Pattern));
+                continue;
+            }
+            if (groupOf.TryGetValue(i, out var container))
+            {
+                if (!reportedGroups.Add(container.Container)) continue;
+                LocationInfo? location = table.Containers.FirstOrDefault(c => c.Prefix == container.Container)?.Location ?? entry.Location;
+                string? suggestion = MissingContainers.Suggest(container.Container, unmappedShapes);
+                yield return Create(Descriptors.MissingFromCheckpoint, location, strict, refuse: !initialize, container.Container,
+                    KeyPolicyWording.ContainerKind(container.Members.Count), KeyPolicyWording.ContainerDetail(container.Container, suggestion),
+                    KeyPolicyWording.MissingContainer(initialize));
+                continue;
+            }
+            yield return Create(Descriptors.MissingFromCheckpoint, entry.Location, strict, refuse: !initialize, entry.Pattern, kind, details[i]!,
+                KeyPolicyWording.Missing(initialize, entry.InitDescription));
+        }
     }
 
     /// <summary>Null when the checkpoint provides every instance of the entry; otherwise a phrase describing what is missing.</summary>
@@ -179,23 +223,28 @@ internal static class CheckpointMatcher
     private static string Format(List<long> holes) =>
         (holes.Count == 1 ? "index " : "indices ") + string.Join(", ", holes.Take(8).Select(h => h.ToString(CultureInfo.InvariantCulture))) + (holes.Count > 8 ? ", ..." : "");
 
-    /// <summary>Closest model key for an unmapped checkpoint key, when close enough to be a likely typo.</summary>
-    private static string? Suggest(string key, string shape, IReadOnlyList<KeyEntry> entries)
+    /// <summary>
+    /// Closest model key for an unmapped checkpoint key, when close enough to be a likely typo, never one the checkpoint
+    /// already provides (a key another checkpoint key is mapped to, or an entry with nothing missing).
+    /// </summary>
+    private static string? Suggest(string key, string shape, IReadOnlyList<KeyEntry> entries, string?[] details, HashSet<string> mappedKeys)
     {
-        string? best = null;
-        int bestDistance = int.MaxValue;
-        foreach (KeyEntry entry in entries)
-        {
-            int distance = EditDistance.Between(shape, entry.Pattern);
-            if (distance < bestDistance || (distance == bestDistance && string.CompareOrdinal(entry.Pattern, best) < 0))
-            {
-                bestDistance = distance;
-                best = entry.Pattern;
-            }
-        }
-        if (best is null || bestDistance > Math.Max(3, shape.Length / 4)) return null;
         Shape(key, out string tuple);
         string[] indices = tuple.Length == 0 ? Array.Empty<string>() : tuple.Split(',');
+        string? best = null;
+        int bestDistance = int.MaxValue;
+        for (int i = 0; i < entries.Count; i++)
+        {
+            KeyEntry entry = entries[i];
+            int distance = EditDistance.Between(shape, entry.Pattern);
+            if (distance > bestDistance || (distance == bestDistance && string.CompareOrdinal(entry.Pattern, best) >= 0)) continue;
+            bool concrete = CountIndices(entry.Pattern) == indices.Length && !entry.Pattern.Contains(KeyTableBuilder.DictKey);
+            bool taken = concrete ? mappedKeys.Contains(Substitute(entry.Pattern, indices)) : details[i] is null;
+            if (taken) continue;
+            bestDistance = distance;
+            best = entry.Pattern;
+        }
+        if (best is null || bestDistance > Math.Max(3, shape.Length / 4)) return null;
         return CountIndices(best) == indices.Length ? Substitute(best, indices) : best;
     }
 
@@ -308,7 +357,11 @@ internal static class CheckpointMatcher
             new LinePositionSpan(new LinePosition(entry.Line, entry.Column), new LinePosition(entry.Line, entry.Column + entry.Length)));
 
     private static DiagnosticInfo Create(Microsoft.CodeAnalysis.DiagnosticDescriptor descriptor, LocationInfo? location, bool strict, params string[] arguments) =>
-        DiagnosticInfo.Create(descriptor, location, arguments).Escalated(strict && Descriptors.IsMismatch(descriptor.Id));
+        Create(descriptor, location, strict, refuse: false, arguments);
+
+    /// <summary>An error when the load would refuse what it reports (<paramref name="refuse"/>) or in strict mode; otherwise the descriptor's severity.</summary>
+    private static DiagnosticInfo Create(Microsoft.CodeAnalysis.DiagnosticDescriptor descriptor, LocationInfo? location, bool strict, bool refuse, params string[] arguments) =>
+        DiagnosticInfo.Create(descriptor, location, arguments).Escalated(refuse || (strict && Descriptors.IsMismatch(descriptor.Id)));
 
     /// <summary>Orders comma-joined index tuples numerically.</summary>
     private sealed class TupleComparer : IComparer<string>

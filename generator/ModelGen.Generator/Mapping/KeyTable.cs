@@ -17,11 +17,25 @@ internal sealed record KeyEntry(
     bool Computed,
     string Member,
     LocationInfo? Location,
-    EquatableArray<ListAnchor> Lists);
+    EquatableArray<ListAnchor> Lists)
+{
+    /// <summary>The user declared the tensor new (an [Initializer]): a checkpoint that lacks it is never reported.</summary>
+    public bool DeclaredNew { get; init; }
+}
+
+/// <summary>A module, list, dictionary or layer field on the path to keys: its pattern prefix and where it is declared.</summary>
+internal sealed record ContainerAnchor(string Prefix, LocationInfo? Location);
 
 /// <summary>A model's flattened key table (in generated order) and the problems found while building it.</summary>
 internal sealed record KeyTable(
     string ModelName,
     EquatableArray<KeyEntry> Entries,
     EquatableArray<string> IgnoredKeys,
-    EquatableArray<DiagnosticInfo> Diagnostics);
+    EquatableArray<DiagnosticInfo> Diagnostics)
+{
+    /// <summary>The fields that hold other keys, by pattern prefix, first declaration first: where a whole missing container is reported.</summary>
+    public EquatableArray<ContainerAnchor> Containers { get; init; } = EquatableArray<ContainerAnchor>.Empty;
+
+    /// <summary>The effective key policy: the model's attribute over the project's MSBuild properties over the default.</summary>
+    public KeyPolicy Policy { get; init; } = KeyPolicy.Default;
+}

@@ -21,6 +21,7 @@ internal static class KeyTableBuilder
         var entries = new List<KeyEntry>();
         var diagnostics = new List<DiagnosticInfo>();
         var byPattern = new Dictionary<string, KeyEntry>(System.StringComparer.Ordinal);
+        var containers = new List<ContainerAnchor>();
 
         void Add(KeyEntry entry)
         {
@@ -55,13 +56,16 @@ internal static class KeyTableBuilder
                         Add(Entry(path, t, type.FullName, memberName, member.Location, lists));
                         break;
                     case MemberKind.Layer:
+                        containers.Add(new ContainerAnchor(path, member.Location));
                         AddLayer(member.Layer!, path, memberName, member.Location, lists);
                         break;
                     case MemberKind.Module:
+                        containers.Add(new ContainerAnchor(path, member.Location));
                         Walk(member.ModuleType!, path + ".", lists, stack);
                         break;
                     case MemberKind.List:
                     case MemberKind.Dict:
+                        containers.Add(new ContainerAnchor(path, member.Location));
                         bool isList = member.Kind == MemberKind.List;
                         string element = path + "." + (isList ? ListIndex : DictKey);
                         ImmutableList inner = isList ? lists.With(new ListAnchor(element, lists.Last?.Prefix, memberName, member.Location)) : lists;
@@ -100,7 +104,10 @@ internal static class KeyTableBuilder
             }
         }
 
-        return new KeyTable(model.MetadataName, entries.ToEquatableArray(), model.IgnoredKeys, diagnostics.ToEquatableArray());
+        return new KeyTable(model.MetadataName, entries.ToEquatableArray(), model.IgnoredKeys, diagnostics.ToEquatableArray())
+        {
+            Containers = containers.ToEquatableArray(),
+        };
     }
 
     private static KeyEntry Entry(string pattern, TensorSpec tensor, string owner, string member, LocationInfo? location, ImmutableList lists) =>
@@ -113,7 +120,10 @@ internal static class KeyTableBuilder
             tensor.ComputeMethod is not null,
             member,
             location,
-            lists.Items);
+            lists.Items)
+        {
+            DeclaredNew = tensor.DeclaredNew,
+        };
 
     /// <summary>The module lists enclosing the current position, outermost first.</summary>
     private readonly struct ImmutableList

@@ -65,7 +65,10 @@ internal sealed class ModelParser
             root.Name,
             location,
             _moduleTypes.Values.OrderBy(t => t.FullName, System.StringComparer.Ordinal).ToEquatableArray(),
-            IgnoredKeys(root, location).ToEquatableArray());
+            IgnoredKeys(root, location).ToEquatableArray())
+        {
+            Policy = KeyPolicyReader.Read(root, location, _diagnostics),
+        };
         return Result(root, model);
     }
 
@@ -232,7 +235,7 @@ internal sealed class ModelParser
                 initCode = $"this.{userInit}({{t}})";
                 initDescription = userInit + "()";
             }
-            tensors.Add(new TensorSpec(t.Name, t.Kind, t.Name, initCode, initDescription, presence, attributes.TiedToFor(t.Name), null));
+            tensors.Add(new TensorSpec(t.Name, t.Kind, t.Name, initCode, initDescription, presence, attributes.TiedToFor(t.Name), null) { DeclaredNew = userInit is not null });
         }
         attributes.Validate(this, location, display, tensors.Select(t => t.Name));
         return new LayerSpec(FullName(type), template.DisplayName, tensors.ToEquatableArray());
@@ -261,7 +264,7 @@ internal sealed class ModelParser
             compute = null;
         }
         attributes.Validate(this, location, display, new[] { "" });
-        return new TensorSpec(key, kind, field.Name, initCode, initDescription, Presence.Always, tied, compute);
+        return new TensorSpec(key, kind, field.Name, initCode, initDescription, Presence.Always, tied, compute) { DeclaredNew = userInit is not null };
     }
 
     /// <summary>Reads and checks the ModelGen attributes on one field.</summary>

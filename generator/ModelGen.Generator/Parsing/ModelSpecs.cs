@@ -44,7 +44,7 @@ internal enum MemberKind
 /// layer or a field of a custom module), and how it is initialized. <see cref="InitCode"/> is a C# expression
 /// template where <c>{t}</c> stands for the tensor and <c>{m}</c> for the owning layer.
 /// </summary>
-internal sealed record TensorSpec(
+internal sealed partial record TensorSpec(
     string Name,
     SlotKind Kind,
     string Access,
@@ -84,7 +84,7 @@ internal sealed record ModuleTypeSpec(
     EquatableArray<MemberSpec> Members);
 
 /// <summary>A [ShardedModel] root and every custom module type reachable from it, sorted by name.</summary>
-internal sealed record ModelSpec(
+internal sealed partial record ModelSpec(
     string FullName,
     string MetadataName,
     string Namespace,

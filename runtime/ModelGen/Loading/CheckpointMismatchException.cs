@@ -7,12 +7,17 @@ namespace ModelGen.Loading;
 public sealed class CheckpointMismatchException : Exception
 {
     /// <summary>Creates the exception from the list of problems found.</summary>
-    public CheckpointMismatchException(string model, string checkpoint, IReadOnlyList<string> problems)
+    /// <param name="model">The model type.</param>
+    /// <param name="checkpoint">The checkpoint path as given.</param>
+    /// <param name="problems">One line per problem, each naming the key.</param>
+    /// <param name="missingKeys">Keys the checkpoint lacks that the load refused (<see cref="MissingKeyPolicy.Refuse"/>); none when omitted.</param>
+    public CheckpointMismatchException(string model, string checkpoint, IReadOnlyList<string> problems, IReadOnlyList<string>? missingKeys = null)
         : base(Describe(model, checkpoint, problems))
     {
         Model = model;
         Checkpoint = checkpoint;
         Problems = problems;
+        MissingKeys = missingKeys ?? [];
     }
 
     /// <summary>The model type.</summary>
@@ -23,6 +28,12 @@ public sealed class CheckpointMismatchException : Exception
 
     /// <summary>One line per problem, each naming the key.</summary>
     public IReadOnlyList<string> Problems { get; }
+
+    /// <summary>
+    /// Every key the checkpoint lacks that the model does not declare new, refused under
+    /// <see cref="MissingKeyPolicy.Refuse"/> (all of them are also named in the first line of <see cref="Problems"/>).
+    /// </summary>
+    public IReadOnlyList<string> MissingKeys { get; }
 
     private static string Describe(string model, string checkpoint, IReadOnlyList<string> problems)
     {

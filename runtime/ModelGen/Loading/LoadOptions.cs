@@ -26,8 +26,11 @@ public sealed class LoadOptions
     public IReadOnlyList<string> IgnoredKeys { get; init; } = [];
 
     /// <summary>
-    /// Whether parameters the checkpoint lacks are initialized (the default). When <see langword="false"/>, a
-    /// missing parameter is an error on every rank.
+    /// Whether tensors the checkpoint lacks may be initialized where the model's key policy allows it (the default):
+    /// tensors declared new with <see cref="InitializerAttribute"/>, and any under
+    /// <see cref="MissingKeyPolicy.Initialize"/> (<see cref="Mapping.CheckpointKeyTable.MissingKeys"/>). When
+    /// <see langword="false"/>, every missing tensor is an error on every rank. This option can only refuse more than
+    /// the policy: a missing tensor the policy refuses is refused either way.
     /// </summary>
     public bool InitializeMissing { get; init; } = true;
 

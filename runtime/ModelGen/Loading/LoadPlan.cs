@@ -11,13 +11,14 @@ namespace ModelGen.Loading;
 internal sealed class LoadPlan
 {
     private LoadPlan(IReadOnlyList<LoadStep> loads, IReadOnlyList<InitStep> inits, IReadOnlyList<TensorSlot> tied,
-                     IReadOnlyList<TensorSlot> computed, IReadOnlyList<string> ignored)
+                     IReadOnlyList<TensorSlot> computed, IReadOnlyList<string> ignored, IReadOnlyList<TiedCopy> tiedCopies)
     {
         Loads = loads;
         Inits = inits;
         Tied = tied;
         Computed = computed;
         Ignored = ignored;
+        TiedCopies = tiedCopies;
     }
 
     /// <summary>Tensors to read (rank 0) and broadcast, in checkpoint order.</summary>
@@ -32,12 +33,22 @@ internal sealed class LoadPlan
     /// <summary>Buffers the model computes.</summary>
     public IReadOnlyList<TensorSlot> Computed { get; }
 
-    /// <summary>Checkpoint keys skipped (ignore globs, or keys of tied slots).</summary>
+    /// <summary>
+    /// Checkpoint keys skipped: ignore globs, unexpected keys under <see cref="UnexpectedKeyPolicy.Ignore"/>, computed
+    /// buffers, and tied keys whose target the checkpoint lacks.
+    /// </summary>
     public IReadOnlyList<string> Ignored { get; }
+
+    /// <summary>
+    /// Tied keys the checkpoint holds beside the key they are tied to: rank 0 compares the two before anything moves
+    /// (<see cref="TiedCopy.HasSameBytes"/>), since the tie keeps only the target.
+    /// </summary>
+    public IReadOnlyList<TiedCopy> TiedCopies { get; }
 
     public long TotalBytes => Loads.Sum(l => l.ByteCount) + Inits.Sum(i => i.ByteCount);
 
-    public static LoadPlan Build(string model, CheckpointCatalog catalog, IReadOnlyList<TensorSlot> slots, LoadOptions options, Func<string, bool> isIgnored)
+    public static LoadPlan Build(string model, CheckpointCatalog catalog, IReadOnlyList<TensorSlot> slots, LoadOptions options,
+                                 CheckpointKeyTable table, Func<string, bool> isIgnored)
     {
         var problems = new List<string>();
         var slotsByKey = new Dictionary<string, TensorSlot>(StringComparer.Ordinal);
@@ -49,14 +60,20 @@ internal sealed class LoadPlan
 
         var loads = new List<LoadStep>();
         var ignored = new List<string>();
-        var inCheckpoint = new HashSet<string>(StringComparer.Ordinal);
+        var tiedCopies = new List<TiedCopy>();
+        var inCheckpoint = catalog.Entries.GroupBy(e => e.Name, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.First(), StringComparer.Ordinal);
         foreach (CatalogEntry entry in catalog.Entries)
         {
-            inCheckpoint.Add(entry.Name);
             if (!slotsByKey.TryGetValue(entry.Name, out TensorSlot? slot))
             {
-                if (isIgnored(entry.Name)) ignored.Add(entry.Name);
-                else problems.Add($"'{entry.Name}' ({Path.GetFileName(entry.FilePath)}): no parameter or buffer of the model takes this key");
+                if (isIgnored(entry.Name) || table.UnexpectedKeys == UnexpectedKeyPolicy.Ignore) ignored.Add(entry.Name);
+                else problems.Add($"'{entry.Name}' ({Path.GetFileName(entry.FilePath)}): no parameter or buffer of the model takes this key (UnexpectedKeys is Refuse: declare it with [IgnoreCheckpointKeys] or set UnexpectedKeys = Ignore)");
+                continue;
+            }
+            if (slot.TiedTo is not null && inCheckpoint.TryGetValue(slot.TiedTo, out CatalogEntry? tiedTarget))
+            {
+                if (TiedCopy.ShapeProblem(entry, tiedTarget) is { } different) problems.Add(different);
+                else tiedCopies.Add(new TiedCopy(entry, tiedTarget));
                 continue;
             }
             if (slot.TiedTo is not null || slot.Computed)
@@ -87,6 +104,7 @@ internal sealed class LoadPlan
         var inits = new List<InitStep>();
         var tied = new List<TensorSlot>();
         var computed = new List<TensorSlot>();
+        var refused = new List<string>();
         foreach (TensorSlot slot in slots)
         {
             if (slot.TiedTo is not null)
@@ -100,7 +118,12 @@ internal sealed class LoadPlan
                 computed.Add(slot);
                 continue;
             }
-            if (inCheckpoint.Contains(slot.Key)) continue;
+            if (inCheckpoint.ContainsKey(slot.Key)) continue;
+            if (table.MissingKeys == MissingKeyPolicy.Refuse && !table.IsDeclaredNew(slot.Pattern))
+            {
+                refused.Add(slot.Key);
+                continue;
+            }
             if (!options.InitializeMissing)
             {
                 problems.Add($"'{slot.Key}': the checkpoint lacks this {slot.Kind.ToString().ToLowerInvariant()} and initialization of missing tensors is off");
@@ -115,8 +138,11 @@ internal sealed class LoadPlan
                 inits.Add(new InitStep(slot, placeholder.Shape, TargetDType(placeholder.DType, options)));
         }
 
-        if (problems.Count > 0) throw new CheckpointMismatchException(model, catalog.Source, problems);
-        return new LoadPlan(loads, inits, tied, computed, ignored);
+        // One line naming every refused key, so the message lists them all however many other problems there are.
+        if (refused.Count > 0)
+            problems.Insert(0, $"the checkpoint lacks {refused.Count} tensor(s) the model does not declare new, and MissingKeys is Refuse (declare them with [Initializer] or set MissingKeys = Initialize): {string.Join(", ", refused.Select(k => "'" + k + "'"))}");
+        if (problems.Count > 0) throw new CheckpointMismatchException(model, catalog.Source, problems, refused);
+        return new LoadPlan(loads, inits, tied, computed, ignored, tiedCopies);
     }
 
     private static (long[] Shape, torch.ScalarType DType)? Describe(TensorSlot slot, List<string> problems)

@@ -28,11 +28,20 @@ public sealed record LoadReport
     /// <summary>Keys the checkpoint lacks, initialized once and identical on every rank.</summary>
     public required IReadOnlyList<string> InitializedKeys { get; init; }
 
-    /// <summary>Checkpoint keys skipped because an ignore glob matched or the key is tied to another one.</summary>
+    /// <summary>
+    /// Checkpoint keys skipped: an ignore glob matched, no member takes them under <see cref="UnexpectedKeyPolicy.Ignore"/>,
+    /// they name a computed buffer, or they are tied to a key the checkpoint lacks.
+    /// </summary>
     public required IReadOnlyList<string> IgnoredKeys { get; init; }
 
     /// <summary>Keys that share the tensor of another key (tied weights).</summary>
     public required IReadOnlyList<string> TiedKeys { get; init; }
+
+    /// <summary>
+    /// Of <see cref="TiedKeys"/>, those the checkpoint also holds as their own tensor, compared on rank 0 with the tensor
+    /// they are tied to and found byte for byte the same, so the tie dropped nothing (a difference fails the load).
+    /// </summary>
+    public IReadOnlyList<string> IdenticalTiedKeys { get; init; } = [];
 
     /// <summary>Buffers computed by the model after loading.</summary>
     public required IReadOnlyList<string> ComputedKeys { get; init; }

@@ -94,6 +94,7 @@ public static class ShardedLoader
                 checkpoint = ShareNodes(checkpoint);
                 IReadOnlyList<TensorSlot> slots = model.GetTensorSlots();
                 LoadPlan plan = AgreeOnPlan(catalog, slots);
+                IReadOnlyList<string> identicalTies = AgreeOnTiedCopies(plan, checkpoint, catalog);
                 int total = plan.Loads.Count + plan.Inits.Count;
                 long totalBytes = plan.TotalBytes;
 
@@ -144,6 +145,7 @@ public static class ShardedLoader
                     InitializedKeys = _initialized,
                     IgnoredKeys = plan.Ignored,
                     TiedKeys = plan.Tied.Select(s => s.Key).ToArray(),
+                    IdenticalTiedKeys = identicalTies,
                     ComputedKeys = plan.Computed.Select(s => s.Key).ToArray(),
                     ParameterBytes = _bytesDone,
                     MappedBytes = _mappedBytes,
@@ -312,11 +314,30 @@ public static class ShardedLoader
         private LoadPlan AgreeOnPlan(CheckpointCatalog catalog, IReadOnlyList<TensorSlot> slots)
         {
             LoadPlan? plan = null;
-            Exception? failure = LocalFailure.Of(() => plan = LoadPlan.Build(_modelName, catalog, slots, options, IsIgnored));
+            Exception? failure = LocalFailure.Of(() => plan = LoadPlan.Build(_modelName, catalog, slots, options, model.KeyTable, IsIgnored));
             DistributedLoadException? agreed = group.AgreeOnError(failure);
             if (agreed is not null)
                 throw failure is CheckpointMismatchException mismatch ? mismatch : agreed;
             return plan!;
+        }
+
+        /// <summary>
+        /// Rank 0 compares each tied key's own copy in the checkpoint with the tensor it is tied to; every rank learns the
+        /// outcome, so a difference is the same <see cref="CheckpointMismatchException"/> everywhere before anything moves.
+        /// Returns the tied keys found identical.
+        /// </summary>
+        private IReadOnlyList<string> AgreeOnTiedCopies(LoadPlan plan, SafeTensorsCheckpoint? checkpoint, CheckpointCatalog catalog)
+        {
+            if (plan.TiedCopies.Count == 0) return [];
+            byte[] same = [];
+            Exception? failure = group.Rank == 0
+                ? LocalFailure.Of(() => same = plan.TiedCopies.Select(c => c.HasSameBytes(checkpoint!) ? (byte)1 : (byte)0).ToArray())
+                : null;
+            group.ThrowIfAnyRankFailed(failure);
+            same = group.BroadcastMessage(same);
+            var problems = plan.TiedCopies.Where((_, i) => same[i] == 0).Select(c => c.DifferentProblem()).ToList();
+            if (problems.Count > 0) throw new CheckpointMismatchException(_modelName, catalog.Source, problems);
+            return plan.TiedCopies.Select(c => c.Tied.Name).ToArray();
         }
 
         /// <summary>

@@ -1,19 +1,37 @@
 namespace ModelGen.Mapping;
 
 /// <summary>
-/// A model's generated checkpoint key table: every key pattern it owns, in the generated deterministic order,
-/// and the checkpoint keys it deliberately ignores (<see cref="IgnoreCheckpointKeysAttribute"/>).
+/// A model's generated checkpoint key table: every key pattern it owns, in the generated deterministic order, the
+/// checkpoint keys it deliberately ignores (<see cref="IgnoreCheckpointKeysAttribute"/>), and the key policy the build
+/// checked the model with, so that the load does exactly what the build reported.
 /// </summary>
 public sealed class CheckpointKeyTable
 {
-    /// <summary>A table with no keys, for models not produced by the generator.</summary>
+    private readonly HashSet<string> _declaredNew;
+
+    /// <summary>A table with no keys and the default policy, for models not produced by the generator.</summary>
     public static CheckpointKeyTable Empty { get; } = new([], []);
 
     /// <summary>Creates a table. Called by generated code.</summary>
-    public CheckpointKeyTable(IReadOnlyList<KeyPattern> patterns, IReadOnlyList<string> ignoredKeys)
+    /// <param name="patterns">Every key pattern of the model.</param>
+    /// <param name="ignoredKeys">Globs of checkpoint keys the model does not take.</param>
+    /// <param name="missingKeys">The effective <see cref="MissingKeyPolicy"/> (attribute, else MSBuild property, else <c>Refuse</c>).</param>
+    /// <param name="unexpectedKeys">The effective <see cref="UnexpectedKeyPolicy"/> (attribute, else MSBuild property, else <c>Refuse</c>).</param>
+    public CheckpointKeyTable(
+        IReadOnlyList<KeyPattern> patterns,
+        IReadOnlyList<string> ignoredKeys,
+        MissingKeyPolicy missingKeys = MissingKeyPolicy.Refuse,
+        UnexpectedKeyPolicy unexpectedKeys = UnexpectedKeyPolicy.Refuse)
     {
+        ArgumentNullException.ThrowIfNull(patterns);
+        ArgumentNullException.ThrowIfNull(ignoredKeys);
+        if (!Enum.IsDefined(missingKeys)) throw new ArgumentOutOfRangeException(nameof(missingKeys), missingKeys, "not a MissingKeyPolicy");
+        if (!Enum.IsDefined(unexpectedKeys)) throw new ArgumentOutOfRangeException(nameof(unexpectedKeys), unexpectedKeys, "not an UnexpectedKeyPolicy");
         Patterns = patterns;
         IgnoredKeys = ignoredKeys;
+        MissingKeys = missingKeys;
+        UnexpectedKeys = unexpectedKeys;
+        _declaredNew = new HashSet<string>(patterns.Where(p => p.DeclaredNew).Select(p => p.Pattern), StringComparer.Ordinal);
     }
 
     /// <summary>Every key pattern of the model.</summary>
@@ -21,6 +39,12 @@ public sealed class CheckpointKeyTable
 
     /// <summary>Globs (<see cref="KeyGlob"/>) of checkpoint keys the model does not take.</summary>
     public IReadOnlyList<string> IgnoredKeys { get; }
+
+    /// <summary>What the load does with a tensor the checkpoint lacks that is not declared new (see <see cref="IsDeclaredNew"/>).</summary>
+    public MissingKeyPolicy MissingKeys { get; }
+
+    /// <summary>What the load does with a checkpoint key no member takes and no ignore glob matches.</summary>
+    public UnexpectedKeyPolicy UnexpectedKeys { get; }
 
     /// <summary>True when <paramref name="key"/> matches one of <see cref="IgnoredKeys"/>.</summary>
     public bool IsIgnored(string key)
@@ -31,4 +55,10 @@ public sealed class CheckpointKeyTable
         }
         return false;
     }
+
+    /// <summary>
+    /// True when the key pattern <paramref name="pattern"/> (a <see cref="TensorSlot.Pattern"/>) is declared new by the
+    /// model (<see cref="KeyPattern.DeclaredNew"/>): a checkpoint that lacks it is never refused.
+    /// </summary>
+    public bool IsDeclaredNew(string pattern) => _declaredNew.Contains(pattern);
 }

@@ -21,8 +21,9 @@ public interface IShardedModel
     void ComputeBuffers(torch.Device device);
 
     /// <summary>
-    /// The model's generated key table: every key pattern and the checkpoint keys it ignores. Models not produced
-    /// by the generator return <see cref="CheckpointKeyTable.Empty"/>.
+    /// The model's generated key table: every key pattern, the checkpoint keys it ignores and the key policy the build
+    /// checked it with, which the loader follows. Models not produced by the generator return
+    /// <see cref="CheckpointKeyTable.Empty"/> (no patterns, both policies <c>Refuse</c>) unless they implement it.
     /// </summary>
     CheckpointKeyTable KeyTable => CheckpointKeyTable.Empty;
 

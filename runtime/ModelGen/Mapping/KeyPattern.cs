@@ -15,7 +15,8 @@ public sealed class KeyPattern
         bool optional = false,
         string? tiedTo = null,
         bool computed = false,
-        string? member = null)
+        string? member = null,
+        bool declaredNew = false)
     {
         Pattern = pattern;
         Member = member;
@@ -25,6 +26,7 @@ public sealed class KeyPattern
         Optional = optional;
         TiedTo = tiedTo;
         Computed = computed;
+        DeclaredNew = declaredNew;
     }
 
     /// <summary>
@@ -56,6 +58,12 @@ public sealed class KeyPattern
 
     /// <summary>A buffer the model computes (<see cref="IShardedModel.ComputeBuffers"/>) rather than loads.</summary>
     public bool Computed { get; }
+
+    /// <summary>
+    /// The model declares the tensor new (an <see cref="InitializerAttribute"/>): when the checkpoint lacks it, the load
+    /// initializes it whatever <see cref="CheckpointKeyTable.MissingKeys"/> says, and the build does not report it.
+    /// </summary>
+    public bool DeclaredNew { get; }
 
     /// <inheritdoc />
     public override string ToString() => $"{Pattern} ({Kind})";

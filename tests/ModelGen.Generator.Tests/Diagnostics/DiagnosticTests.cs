@@ -25,6 +25,10 @@ public sealed class DiagnosticTests
         Assert.Equal(Positions.Of(source, marker, offset), Positions.Start(diagnostic));
     }
 
+    /// <summary>A model whose [ShardedModel] sets MissingKeys = Initialize: missing tensors are warnings the load initializes.</summary>
+    private static string InitializeMissing(string members, string extraTypes = "") =>
+        Model(members, extraTypes).Replace("[ShardedModel]", "[ShardedModel(MissingKeys = MissingKeyPolicy.Initialize, UnexpectedKeys = UnexpectedKeyPolicy.Ignore)]", StringComparison.Ordinal);
+
     private static string Model(string members, string extraTypes = "", string attributes = "") => Usings + $$"""
         [ShardedModel]
         {{attributes}}
@@ -250,7 +254,6 @@ public sealed class DiagnosticTests
             layers.1.weight F32 [2,2]
             layers.1.bais F32 [2]
             layers.1.wieght_scale F32 [1]
-            layers.1.bias F32 [2]
             totally.unrelated.thing F32 [1]
             """;
         var result = GeneratorHarness.Run(source, [new TestManifest("/ckpt/model.manifest", manifest, "Demo.M")]);
@@ -260,13 +263,13 @@ public sealed class DiagnosticTests
         Assert.All(found, d => Assert.Equal("/ckpt/model.manifest", Positions.PathOf(d)));
         Assert.Equal(new LinePosition(3, 2), Positions.Start(found[0]));
         Assert.Equal(new LinePositionSpan(new LinePosition(3, 2), new LinePosition(3, 23)), found[0].Location.GetLineSpan().Span);
-        Assert.Equal("Checkpoint key 'layers.0.wieght_scale' (and 1 more like 'layers.{i}.wieght_scale') is not taken by any parameter or buffer of 'Demo.M'",
+        Assert.Equal("Checkpoint key 'layers.0.wieght_scale' (and 1 more like 'layers.{i}.wieght_scale') is not taken by any parameter or buffer of 'Demo.M'; the load refuses it (UnexpectedKeys is Refuse)",
             found[0].GetMessage());
         Assert.Equal(new LinePosition(5, 0), Positions.Start(found[1]));
-        Assert.EndsWith("did you mean 'layers.1.bias'?", found[1].GetMessage());
-        Assert.Equal(new LinePosition(8, 0), Positions.Start(found[2]));
+        Assert.EndsWith("; the load refuses it (UnexpectedKeys is Refuse); did you mean 'layers.1.bias'?", found[1].GetMessage());
+        Assert.Equal(new LinePosition(7, 0), Positions.Start(found[2]));
         Assert.DoesNotContain("did you mean", found[2].GetMessage());
-        Assert.Equal(DiagnosticSeverity.Warning, found[0].Severity);
+        Assert.All(found, d => Assert.Equal(DiagnosticSeverity.Error, d.Severity));
     }
 
     [Fact]
@@ -291,7 +294,7 @@ public sealed class DiagnosticTests
     [Fact]
     public void MG0007_missing_key_at_the_field_says_how_it_will_be_initialized()
     {
-        string source = Model("""
+        string source = InitializeMissing("""
                 private Linear proj = nn.Linear(2, 2);
                 private ModuleList<Block> blocks = new ModuleList<Block>(new Block(), new Block(), new Block());
             """, """
@@ -307,6 +310,7 @@ public sealed class DiagnosticTests
 
         var found = result.Reported.Where(d => d.Id == "MG0007").OrderBy(d => d.Location.SourceSpan.Start).ToList();
         Assert.Equal(2, found.Count);
+        Assert.All(found, d => Assert.Equal(DiagnosticSeverity.Warning, d.Severity));
         AssertAt(found[0], source, "proj =");
         Assert.Equal("'proj.bias' (parameter) is not in the checkpoint; it will be initialized with uniform(±1/sqrt(fan_in))", found[0].GetMessage());
         AssertAt(found[1], source, "norm =");
@@ -459,6 +463,7 @@ public sealed class DiagnosticTests
         Diagnostic d = Single(result, "MG0013");
         AssertAt(d, source, "scale =");
         Assert.Equal("'scale' (parameter) is not in the checkpoint and nothing can initialize it; provide it in the checkpoint or add [Initializer]", d.GetMessage());
+        Assert.Equal(DiagnosticSeverity.Error, d.Severity);
     }
 
     [Fact]
@@ -492,7 +497,7 @@ public sealed class DiagnosticTests
     [Fact]
     public void Strict_turns_every_mismatch_into_an_error_and_leaves_other_diagnostics_alone()
     {
-        string source = Model("    private Linear proj = nn.Linear(2, 2);\n    private Embedding tokens = nn.Embedding(3, 2);");
+        string source = InitializeMissing("    private Linear proj = nn.Linear(2, 2);\n    private Embedding tokens = nn.Embedding(3, 2);");
         TestManifest manifest = new("/ckpt/m.manifest", "proj.weight F32 [2,2]\nextra F32 [1]\ntokens.weight F32 [3,2]\n", "Demo.M");
 
         var relaxed = GeneratorHarness.Run(source, [manifest]);
@@ -526,7 +531,7 @@ public sealed class DiagnosticTests
         string source = Model("    private Embedding tokens = nn.Embedding(3, 2);");
         Diagnostic d = Single(GeneratorHarness.Run(source), "MG0004");
 
-        Assert.Equal("docs/diagnostics.md#mg0004", d.Descriptor.HelpLinkUri);
+        Assert.Equal("https://github.com/modelgen/modelgen/blob/main/docs/diagnostics.md#mg0004", d.Descriptor.HelpLinkUri);
     }
 
     [Fact]

@@ -122,6 +122,53 @@ public sealed class DistributedLoadTests
     }
 
     [Fact]
+    public async Task AModelWithMoreLayersThanItsCheckpointFailsOnEveryRankListingEveryMissingKey()
+    {
+        // The checkpoint of a 2-block model for the 3-block one: nothing of blocks.2 may be silently initialized.
+        using var checkpoint = new RankTestCheckpoint(drop: key => key.StartsWith("blocks.2.", StringComparison.Ordinal));
+        Assert.NotEmpty(checkpoint.Dropped);
+
+        WorkerRun run = await WorkerLauncher.MpiRunAsync(["load", $"checkpoint={checkpoint.Folder}"]);
+
+        LoadFailureAssertions.AssertSameFailureOnEveryRank(run, "CheckpointMismatchException", "MissingKeys is Refuse");
+        string message = run.Named("load-failed")[0]["message"];
+        Assert.All(checkpoint.Dropped, key => Assert.Contains($"'{key}'", message));
+        Assert.All(run.Named("load-failed"), e => Assert.Equal(checkpoint.Dropped, e["missing"].Split(',').Order(StringComparer.Ordinal)));
+        // The tensor declared new with [Initializer] is not among them.
+        Assert.DoesNotContain("'extra.weight'", message);
+    }
+
+    [Fact]
+    public async Task ATiedKeyWhoseCheckpointCopyDiffersFailsOnEveryRankNamingBothKeys()
+    {
+        using var checkpoint = new RankTestCheckpoint(headCopy: embed => embed.detach() + 1);
+
+        WorkerRun run = await WorkerLauncher.MpiRunAsync(["load", $"checkpoint={checkpoint.Folder}"]);
+
+        LoadFailureAssertions.AssertSameFailureOnEveryRank(run, "CheckpointMismatchException", "'head.weight' (");
+        string message = run.Named("load-failed")[0]["message"];
+        Assert.Contains("'embed.weight' (", message);
+        Assert.Contains("two different tensors", message);
+    }
+
+    [Fact]
+    public async Task ATiedKeyWhoseCheckpointCopyIsIdenticalLoadsTiedOnEveryRank()
+    {
+        using var checkpoint = new RankTestCheckpoint(headCopy: embed => embed.detach().clone());
+
+        WorkerRun run = await WorkerLauncher.MpiRunAsync(["load", $"checkpoint={checkpoint.Folder}"]);
+
+        Assert.True(run.ExitCode == 0, run.ToString());
+        var loaded = run.Named("loaded");
+        Assert.Equal([0, 1, 2], loaded.Select(e => e.Rank).Order());
+        Assert.All(loaded, e =>
+        {
+            Assert.Equal("head.weight", e["identicalTied"]);
+            Assert.Equal("True", e["tiedShareStorage"]);
+        });
+    }
+
+    [Fact]
     public async Task ARankThatDiesMidLoadEndsTheJobWithinSeconds()
     {
         using var checkpoint = new RankTestCheckpoint();

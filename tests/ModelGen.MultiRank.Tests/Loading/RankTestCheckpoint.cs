@@ -13,16 +13,22 @@ internal sealed class RankTestCheckpoint : IDisposable
 {
     public static readonly string[] LeftOut = ["extra.weight", "head.weight", "frequencies"];
 
-    public RankTestCheckpoint(Func<string, torch.Tensor, torch.Tensor>? alter = null)
+    /// <param name="alter">Replaces a tensor by key before it is written.</param>
+    /// <param name="drop">Leaves out further keys, as a checkpoint of a smaller model would.</param>
+    /// <param name="headCopy">Writes a <c>head.weight</c> of its own, made from the embedding, beside the one it is tied to.</param>
+    public RankTestCheckpoint(Func<string, torch.Tensor, torch.Tensor>? alter = null, Func<string, bool>? drop = null, Func<torch.Tensor, torch.Tensor>? headCopy = null)
     {
         Directory.CreateDirectory(Folder);
         torch.manual_seed(7);
         using var model = new RankTestModel();
         var tensors = model.state_dict()
-            .Where(p => !LeftOut.Contains(p.Key))
+            .Where(p => !LeftOut.Contains(p.Key) && drop?.Invoke(p.Key) != true)
             .OrderBy(p => p.Key, StringComparer.Ordinal)
             .Select(p => new KeyValuePair<string, torch.Tensor>(p.Key, alter?.Invoke(p.Key, p.Value) ?? p.Value.detach()))
             .ToList();
+        Dropped = model.state_dict().Keys.Where(k => !LeftOut.Contains(k) && drop?.Invoke(k) == true).Order(StringComparer.Ordinal).ToArray();
+        if (headCopy is not null)
+            tensors.Add(new KeyValuePair<string, torch.Tensor>("head.weight", headCopy(tensors.Single(p => p.Key == "embed.weight").Value)));
         Written = SafeTensorsShardedWriter.Write(Folder, tensors, maxShardBytes: 16 << 10);
         Digests = tensors.ToDictionary(p => p.Key, p => Digest(p.Value), StringComparer.Ordinal);
         LoadedBytes = tensors.Sum(p => p.Value.numel() * p.Value.element_size());
@@ -33,6 +39,9 @@ internal sealed class RankTestCheckpoint : IDisposable
     public string Folder { get; } = Path.Combine(Path.GetTempPath(), "modelgen-rank-load-" + Guid.NewGuid().ToString("N"));
 
     public SafeTensorsShardedWriteResult Written { get; }
+
+    /// <summary>The keys <c>drop</c> left out, in ordinal order.</summary>
+    public IReadOnlyList<string> Dropped { get; }
 
     /// <summary>SHA-256 of every written tensor's bytes, by key.</summary>
     public IReadOnlyDictionary<string, string> Digests { get; }

@@ -50,7 +50,13 @@ public static class LoadScenario
                 ("key", e.Key ?? "-"), ("message", OneLine(e.Message)));
             return LoadFailedExitCode;
         }
-        catch (Exception e) when (e is DistributedLoadException or CheckpointMismatchException or LoadIncompleteException)
+        catch (CheckpointMismatchException e)
+        {
+            report.Event("load-failed", ("type", e.GetType().Name), ("missing", e.MissingKeys.Count == 0 ? "-" : string.Join(",", e.MissingKeys)),
+                ("message", OneLine(e.Message)));
+            return LoadFailedExitCode;
+        }
+        catch (Exception e) when (e is DistributedLoadException or LoadIncompleteException)
         {
             report.Event("load-failed", ("type", e.GetType().Name), ("message", OneLine(e.Message)));
             return LoadFailedExitCode;
@@ -60,7 +66,8 @@ public static class LoadScenario
             report.Event("tensor", ("key", name), ("sha256", tensor.device_type == DeviceType.CPU ? Digest(tensor) : "not-on-cpu"), ("device", tensor.device_type));
         report.Event("loaded",
             ("keys", loaded.LoadedKeys.Count), ("initialized", string.Join(",", loaded.InitializedKeys)),
-            ("tied", string.Join(",", loaded.TiedKeys)), ("computed", string.Join(",", loaded.ComputedKeys)),
+            ("tied", string.Join(",", loaded.TiedKeys)), ("identicalTied", string.Join(",", loaded.IdenticalTiedKeys)),
+            ("computed", string.Join(",", loaded.ComputedKeys)),
             ("initCallsOnLoaded", loaded.InitCallsOnLoaded), ("extraInitCalls", RankTestModel.ExtraInitCalls),
             ("tiedShareStorage", model.HeadWeight.Handle == model.EmbedWeight.Handle || SameData(model.HeadWeight, model.EmbedWeight)),
             ("node", loaded.Node), ("nodes", loaded.Nodes), ("leader", loaded.NodeLeader), ("mpiBytes", loaded.MpiReceivedBytes),

@@ -35,7 +35,17 @@ internal sealed class HandWrittenModel : nn.Module<Tensor, Tensor>, IShardedMode
     /// <summary>Keys the test wants the model to declare as ignored.</summary>
     public List<string> Ignored { get; } = [];
 
-    public CheckpointKeyTable KeyTable => new([], Ignored);
+    /// <summary>Keys the test wants the model to declare new, as an [Initializer] does.</summary>
+    public List<string> DeclaredNew { get; } = [];
+
+    /// <summary>The key policy the test wants the model's table to carry, as the generator emits it.</summary>
+    public MissingKeyPolicy MissingKeys { get; set; } = MissingKeyPolicy.Refuse;
+
+    public UnexpectedKeyPolicy UnexpectedKeys { get; set; } = UnexpectedKeyPolicy.Refuse;
+
+    public CheckpointKeyTable KeyTable => new(
+        DeclaredNew.Select(k => new KeyPattern(k, TensorKind.Parameter, nameof(HandWrittenModel), "test initializer", declaredNew: true)).ToArray(),
+        Ignored, MissingKeys, UnexpectedKeys);
 
     /// <summary>Keys the test wants the model itself to keep whole when it is loaded fully sharded.</summary>
     public List<string> Replicated { get; } = [];

@@ -90,8 +90,8 @@ public sealed class SingleProcessShardingTests : IDisposable
     public void AMissingTensorIsInitializedAsInAReplicatedLoadOnTheSameSeed()
     {
         var (path, _) = _files.Write("part.safetensors", ScalarType.Float32, ("fc1.weight", [4, 4]), ("scale", [4]));
-        HandWrittenModel replicated = MetaConstruction.Build(() => new HandWrittenModel());
-        HandWrittenModel sharded = MetaConstruction.Build(() => new HandWrittenModel());
+        HandWrittenModel replicated = MetaConstruction.Build(() => new HandWrittenModel { MissingKeys = MissingKeyPolicy.Initialize });
+        HandWrittenModel sharded = MetaConstruction.Build(() => new HandWrittenModel { MissingKeys = MissingKeyPolicy.Initialize });
 
         torch.manual_seed(5);
         ShardedLoader.Load(replicated, path, new LoadOptions { ProcessGroup = ProcessGroups.Single() });

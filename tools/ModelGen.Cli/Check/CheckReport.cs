@@ -6,7 +6,15 @@ namespace ModelGen.Cli.Check;
 /// <param name="Key">The checkpoint key concerned (unmapped keys), or <see langword="null"/>.</param>
 /// <param name="Pattern">The model key pattern concerned (missing entries, module lists), or <see langword="null"/>.</param>
 /// <param name="Suggestion">For an unmapped key: the closest model key, when close enough to be a likely typo.</param>
-internal sealed record CheckFinding(string Id, string Message, string? Key, string? Pattern, string? Suggestion = null);
+/// <param name="IsError">
+/// Whether the build reports it as an error: what the load would refuse under the model's key policy (MG0006, MG0007
+/// under Refuse, MG0013 always); a warning otherwise.
+/// </param>
+internal sealed record CheckFinding(string Id, string Message, string? Key, string? Pattern, string? Suggestion = null, bool IsError = false)
+{
+    /// <summary><c>error</c> or <c>warning</c>, as the build prints it.</summary>
+    public string Severity => IsError ? "error" : "warning";
+}
 
 /// <summary>A tied key: shares the storage of <paramref name="TiedTo"/>; the checkpoint may or may not hold a copy.</summary>
 internal sealed record TiedKey(string Pattern, string TiedTo, bool InCheckpoint);

@@ -7,7 +7,8 @@ namespace ModelGen.Cli.Check;
 /// Compares a model's generated key table with a checkpoint's keys by the rules the build applies (the generator's
 /// checkpoint matcher): a key equal to a pattern matches as is, otherwise its digit segments are list indices;
 /// <c>{key}</c> patterns match any one segment; ignored globs silence unmapped keys; tied, computed and optional
-/// entries are never reported missing. Findings carry the build's diagnostic IDs and message wording.
+/// entries are never reported missing, nor entries declared new. Findings carry the build's diagnostic IDs, message
+/// wording and severity under the key policy the generated table carries (the one the build used).
 /// </summary>
 internal static class KeyTableMatcher
 {
@@ -37,6 +38,7 @@ internal static class KeyTableMatcher
         var unmapped = new Dictionary<string, List<string>>(StringComparer.Ordinal);
         var unmappedOrder = new List<string>();
         var ignored = new List<string>();
+        var mappedKeys = new HashSet<string>(StringComparer.Ordinal);
         int mapped = 0;
         foreach (string key in keys)
         {
@@ -62,6 +64,7 @@ internal static class KeyTableMatcher
                 continue;
             }
             mapped++;
+            mappedKeys.Add(key);
             present[index] = true;
             if (entries[index].Pattern != shape) continue; // Dictionary members: presence only.
             (seen[index] ??= new HashSet<string>(StringComparer.Ordinal)).Add(tuple);
@@ -82,23 +85,28 @@ internal static class KeyTableMatcher
             }
         }
 
+        var details = new string?[entries.Length];
+        for (int i = 0; i < entries.Length; i++)
+            details[i] = MissingDetail(entries[i], seen[i], anchorSeen, wildcardSeen.Contains(i));
+
         var findings = new List<CheckFinding>();
+        bool ignoreUnexpected = table.UnexpectedKeys == UnexpectedKeyPolicy.Ignore;
         foreach (string shape in unmappedOrder)
-            findings.Add(Unmapped(modelName, shape, unmapped[shape], entries));
+            findings.Add(Unmapped(modelName, shape, unmapped[shape], entries, details, mappedKeys, ignoreUnexpected));
         var optionalMissing = new List<string>();
+        var reportable = new List<int>();
         for (int i = 0; i < entries.Length; i++)
         {
             KeyPattern source = entries[i].Source;
-            if (source.TiedTo is not null || source.Computed) continue;
-            string? detail = MissingDetail(entries[i], seen[i], anchorSeen, wildcardSeen.Contains(i));
-            if (detail is null) continue;
+            if (source.TiedTo is not null || source.Computed || details[i] is null) continue;
             if (source.Optional)
             {
                 optionalMissing.Add(source.Pattern);
                 continue;
             }
-            findings.Add(Missing(source, detail));
+            if (!source.DeclaredNew) reportable.Add(i);
         }
+        findings.AddRange(Missing(entries, reportable, details, keys, unmappedOrder, table.MissingKeys == MissingKeyPolicy.Initialize));
         foreach (ListAnchor anchor in entries.SelectMany(e => e.Lists).GroupBy(a => a.Prefix, StringComparer.Ordinal).Select(g => g.First()))
         {
             string? problem = RangeProblem(anchor, anchorSeen);
@@ -117,23 +125,54 @@ internal static class KeyTableMatcher
         return new CheckReport(modelName, entries.Length, keys.Count, mapped, findings, ignored, tied, computed, optionalMissing);
     }
 
-    /// <summary>MG0006 for a group of unmapped keys of one shape.</summary>
-    private static CheckFinding Unmapped(string modelName, string shape, List<string> group, Entry[] entries)
+    /// <summary>MG0006 for a group of unmapped keys of one shape: an error unless the policy ignores unexpected keys.</summary>
+    private static CheckFinding Unmapped(string modelName, string shape, List<string> group, Entry[] entries, string?[] details, HashSet<string> mappedKeys, bool ignore)
     {
         string first = group[0];
         string more = group.Count > 1 ? $" (and {group.Count - 1} more like '{shape}')" : "";
-        string? suggestion = Suggest(first, shape, entries);
-        string hint = suggestion is null ? "" : $"; did you mean '{suggestion}'?";
-        return new CheckFinding("MG0006", $"Checkpoint key '{first}'{more} is not taken by any parameter or buffer of '{modelName}'{hint}", first, null, suggestion);
+        string? suggestion = Suggest(first, shape, entries, details, mappedKeys);
+        return new CheckFinding("MG0006", $"Checkpoint key '{first}'{more} is not taken by any parameter or buffer of '{modelName}'{KeyPolicyWording.Unexpected(ignore, suggestion)}",
+            first, null, suggestion, IsError: !ignore);
     }
 
-    /// <summary>MG0007 when an initializer fills what the checkpoint lacks, MG0013 when nothing can.</summary>
-    private static CheckFinding Missing(KeyPattern source, string detail)
+    /// <summary>
+    /// MG0007 once per container the checkpoint lacks entirely, else per entry (an error under MissingKeys = Refuse);
+    /// MG0013, always an error, for entries nothing can initialize.
+    /// </summary>
+    private static IEnumerable<CheckFinding> Missing(Entry[] entries, List<int> reportable, string?[] details, List<string> keys, List<string> unmappedShapes, bool initialize)
     {
-        string kind = source.Kind == TensorKind.Parameter ? "parameter" : "buffer";
-        return source.Initializer is null
-            ? new CheckFinding("MG0013", $"'{source.Pattern}' ({kind}) is not in the checkpoint{detail} and nothing can initialize it; provide it in the checkpoint or add [Initializer]", null, source.Pattern)
-            : new CheckFinding("MG0007", $"'{source.Pattern}' ({kind}) is not in the checkpoint{detail}; it will be initialized with {source.Initializer}", null, source.Pattern);
+        var initializable = reportable.Where(i => entries[i].Source.Initializer is not null).ToList();
+        var groupOf = new Dictionary<int, (string Container, List<int> Members)>();
+        if (initializable.Count > 1)
+        {
+            HashSet<string> present = MissingContainers.PresentPrefixes(keys.Select(k => KeyShapes.Shape(k, out _)));
+            foreach (var group in MissingContainers.Group(initializable.Select(i => entries[i].Pattern).ToList(), present))
+            {
+                foreach (int member in group.Members) groupOf[initializable[member]] = group;
+            }
+        }
+        var reported = new HashSet<string>(StringComparer.Ordinal);
+        foreach (int i in reportable)
+        {
+            KeyPattern source = entries[i].Source;
+            string kind = source.Kind == TensorKind.Parameter ? "parameter" : "buffer";
+            if (source.Initializer is null)
+            {
+                string hint = KeyPolicyWording.WithoutInitializerHint(source.Kind == TensorKind.Buffer, source.Pattern);
+                yield return new CheckFinding("MG0013", $"'{source.Pattern}' ({kind}) is not in the checkpoint{details[i]} and nothing can initialize it; provide it in the checkpoint or add [Initializer]{hint}", null, source.Pattern, IsError: true);
+                continue;
+            }
+            if (groupOf.TryGetValue(i, out var container))
+            {
+                if (!reported.Add(container.Container)) continue;
+                string detail = KeyPolicyWording.ContainerDetail(container.Container, MissingContainers.Suggest(container.Container, unmappedShapes));
+                yield return new CheckFinding("MG0007", $"'{container.Container}' ({KeyPolicyWording.ContainerKind(container.Members.Count)}) is not in the checkpoint{detail}; {KeyPolicyWording.MissingContainer(initialize)}",
+                    null, container.Container, IsError: !initialize);
+                continue;
+            }
+            yield return new CheckFinding("MG0007", $"'{source.Pattern}' ({kind}) is not in the checkpoint{details[i]}; {KeyPolicyWording.Missing(initialize, source.Initializer)}",
+                null, source.Pattern, IsError: !initialize);
+        }
     }
 
     /// <summary>Null when the checkpoint provides every instance of the entry; otherwise a phrase describing what is missing.</summary>
@@ -198,23 +237,28 @@ internal static class KeyTableMatcher
     private static string Format(List<long> holes) =>
         (holes.Count == 1 ? "index " : "indices ") + string.Join(", ", holes.Take(8)) + (holes.Count > 8 ? ", ..." : "");
 
-    /// <summary>Closest model key for an unmapped checkpoint key, when close enough to be a likely typo.</summary>
-    private static string? Suggest(string key, string shape, Entry[] entries)
+    /// <summary>
+    /// Closest model key for an unmapped checkpoint key, when close enough to be a likely typo, never one the checkpoint
+    /// already provides (as the build decides it).
+    /// </summary>
+    private static string? Suggest(string key, string shape, Entry[] entries, string?[] details, HashSet<string> mappedKeys)
     {
-        string? best = null;
-        int bestDistance = int.MaxValue;
-        foreach (Entry entry in entries)
-        {
-            int distance = EditDistance.Between(shape, entry.Pattern);
-            if (distance < bestDistance || (distance == bestDistance && string.CompareOrdinal(entry.Pattern, best) < 0))
-            {
-                bestDistance = distance;
-                best = entry.Pattern;
-            }
-        }
-        if (best is null || bestDistance > Math.Max(3, shape.Length / 4)) return null;
         KeyShapes.Shape(key, out string tuple);
         string[] indices = tuple.Length == 0 ? [] : tuple.Split(',');
+        string? best = null;
+        int bestDistance = int.MaxValue;
+        for (int i = 0; i < entries.Length; i++)
+        {
+            Entry entry = entries[i];
+            int distance = EditDistance.Between(shape, entry.Pattern);
+            if (distance > bestDistance || (distance == bestDistance && string.CompareOrdinal(entry.Pattern, best) >= 0)) continue;
+            bool concrete = KeyShapes.CountIndices(entry.Pattern) == indices.Length && !entry.Pattern.Contains(KeyShapes.DictKey, StringComparison.Ordinal);
+            bool taken = concrete ? mappedKeys.Contains(KeyShapes.Substitute(entry.Pattern, indices)) : details[i] is null;
+            if (taken) continue;
+            bestDistance = distance;
+            best = entry.Pattern;
+        }
+        if (best is null || bestDistance > Math.Max(3, shape.Length / 4)) return null;
         return KeyShapes.CountIndices(best) == indices.Length ? KeyShapes.Substitute(best, indices) : best;
     }
 

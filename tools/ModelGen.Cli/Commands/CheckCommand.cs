@@ -57,7 +57,7 @@ internal static class CheckCommand
         output.WriteLine($"Checkpoint: {keys.Path} ({report.CheckpointKeys} keys)");
         output.WriteLine();
         foreach (CheckFinding finding in report.Findings)
-            output.WriteLine($"warning {finding.Id}: {finding.Message}");
+            output.WriteLine($"{finding.Severity} {finding.Id}: {finding.Message}");
         if (report.Findings.Count > 0) output.WriteLine();
         foreach (TiedKey tied in report.Tied)
             output.WriteLine($"tied:     '{tied.Pattern}' shares the storage of '{tied.TiedTo}'{(tied.InCheckpoint ? " (the checkpoint also holds a copy)" : "")}");
@@ -99,6 +99,7 @@ internal static class CheckCommand
             {
                 w.WriteStartObject();
                 w.WriteString("id", finding.Id);
+                w.WriteString("severity", finding.Severity);
                 w.WriteString("message", finding.Message);
                 w.WriteString("key", finding.Key);
                 w.WriteString("pattern", finding.Pattern);

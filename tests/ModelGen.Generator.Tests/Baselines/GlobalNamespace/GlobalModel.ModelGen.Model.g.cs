@@ -7,12 +7,14 @@ partial class GlobalModel : global::ModelGen.Mapping.IShardedModel
     private static readonly global::ModelGen.Mapping.CheckpointKeyTable __ModelGen_KeyTable = new global::ModelGen.Mapping.CheckpointKeyTable(
         new global::ModelGen.Mapping.KeyPattern[]
         {
-            new global::ModelGen.Mapping.KeyPattern("head.weight", global::ModelGen.Mapping.TensorKind.Parameter, "TorchSharp.Modules.Linear", initializer: "kaiming_uniform(a=sqrt(5))", optional: false, tiedTo: null, computed: false, member: "GlobalModel.head.weight"),
-            new global::ModelGen.Mapping.KeyPattern("head.bias", global::ModelGen.Mapping.TensorKind.Parameter, "TorchSharp.Modules.Linear", initializer: "uniform(±1/sqrt(fan_in))", optional: false, tiedTo: null, computed: false, member: "GlobalModel.head.bias"),
+            new global::ModelGen.Mapping.KeyPattern("head.weight", global::ModelGen.Mapping.TensorKind.Parameter, "TorchSharp.Modules.Linear", initializer: "kaiming_uniform(a=sqrt(5))", optional: false, tiedTo: null, computed: false, member: "GlobalModel.head.weight", declaredNew: false),
+            new global::ModelGen.Mapping.KeyPattern("head.bias", global::ModelGen.Mapping.TensorKind.Parameter, "TorchSharp.Modules.Linear", initializer: "uniform(±1/sqrt(fan_in))", optional: false, tiedTo: null, computed: false, member: "GlobalModel.head.bias", declaredNew: false),
         },
         new string[]
         {
-        });
+        },
+        missingKeys: global::ModelGen.MissingKeyPolicy.Refuse,
+        unexpectedKeys: global::ModelGen.UnexpectedKeyPolicy.Refuse);
 
     /// <summary>The checkpoint key table of this model, generated at build time.</summary>
     public static global::ModelGen.Mapping.CheckpointKeyTable CheckpointKeys => __ModelGen_KeyTable;

@@ -9,13 +9,15 @@ namespace ModelGen.Generator.Tests.GroundTruth.Models
         private static readonly global::ModelGen.Mapping.CheckpointKeyTable __ModelGen_KeyTable = new global::ModelGen.Mapping.CheckpointKeyTable(
             new global::ModelGen.Mapping.KeyPattern[]
             {
-                new global::ModelGen.Mapping.KeyPattern("layers.{i}.gate.weight", global::ModelGen.Mapping.TensorKind.Parameter, "TorchSharp.Modules.Linear", initializer: "kaiming_uniform(a=sqrt(5))", optional: false, tiedTo: null, computed: false, member: "MoeLayer.gate.weight"),
-                new global::ModelGen.Mapping.KeyPattern("layers.{i}.experts.{i}.weight", global::ModelGen.Mapping.TensorKind.Parameter, "TorchSharp.Modules.Linear", initializer: "kaiming_uniform(a=sqrt(5))", optional: false, tiedTo: null, computed: false, member: "MoeLayer.experts.weight"),
-                new global::ModelGen.Mapping.KeyPattern("layers.{i}.experts.{i}.bias", global::ModelGen.Mapping.TensorKind.Parameter, "TorchSharp.Modules.Linear", initializer: "uniform(±1/sqrt(fan_in))", optional: true, tiedTo: null, computed: false, member: "MoeLayer.experts.bias"),
+                new global::ModelGen.Mapping.KeyPattern("layers.{i}.gate.weight", global::ModelGen.Mapping.TensorKind.Parameter, "TorchSharp.Modules.Linear", initializer: "kaiming_uniform(a=sqrt(5))", optional: false, tiedTo: null, computed: false, member: "MoeLayer.gate.weight", declaredNew: false),
+                new global::ModelGen.Mapping.KeyPattern("layers.{i}.experts.{i}.weight", global::ModelGen.Mapping.TensorKind.Parameter, "TorchSharp.Modules.Linear", initializer: "kaiming_uniform(a=sqrt(5))", optional: false, tiedTo: null, computed: false, member: "MoeLayer.experts.weight", declaredNew: false),
+                new global::ModelGen.Mapping.KeyPattern("layers.{i}.experts.{i}.bias", global::ModelGen.Mapping.TensorKind.Parameter, "TorchSharp.Modules.Linear", initializer: "uniform(±1/sqrt(fan_in))", optional: true, tiedTo: null, computed: false, member: "MoeLayer.experts.bias", declaredNew: false),
             },
             new string[]
             {
-            });
+            },
+            missingKeys: global::ModelGen.MissingKeyPolicy.Refuse,
+            unexpectedKeys: global::ModelGen.UnexpectedKeyPolicy.Refuse);
 
         /// <summary>The checkpoint key table of this model, generated at build time.</summary>
         public static global::ModelGen.Mapping.CheckpointKeyTable CheckpointKeys => __ModelGen_KeyTable;
