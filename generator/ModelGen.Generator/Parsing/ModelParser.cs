@@ -117,7 +117,7 @@ internal sealed class ModelParser
         foreach (IFieldSymbol field in fields)
         {
             MemberSpec? member = ParseField(field);
-            if (member is not null) members.Add(member);
+            if (member is not null) members.Add(CreationFinder.Attach(member, field, _models));
         }
         return new ModuleTypeSpec(FullName(type), NamespaceOf(type), ContainingTypes(type), type.Name, baseModule, members.ToEquatableArray());
     }

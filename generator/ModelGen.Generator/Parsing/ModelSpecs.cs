@@ -69,7 +69,11 @@ internal sealed record MemberSpec(
     TensorSpec? Tensor,
     LayerSpec? Layer,
     string? ModuleType,
-    LocationInfo? Location);
+    LocationInfo? Location)
+{
+    /// <summary>How the member is created, as far as shapes go; null when the generator found no creation.</summary>
+    public CreationSpec? Creation { get; init; }
+}
 
 /// <summary>
 /// A custom module type (partial class in the compilation) and its own registered fields, in declaration order.
