@@ -17,6 +17,12 @@ internal static class ShapeHarness
         var texts = manifestList.Select(m => (AdditionalText)new InMemoryAdditionalText(m.Path, m.Content))
             .Concat(configList.Select(c => new InMemoryAdditionalText(c.Path, c.Content)))
             .ToList();
+        return CreateDriver(texts, manifestList, configList, strict);
+    }
+
+    /// <summary>A driver over the given text instances (kept by the caller, for ReplaceAdditionalText), with the manifests' and configs' metadata.</summary>
+    public static GeneratorDriver CreateDriver(IReadOnlyList<AdditionalText> texts, IReadOnlyList<TestManifest> manifestList, IReadOnlyList<TestConfig> configList, bool strict = false)
+    {
         var perFile = manifestList.ToDictionary(m => m.Path, m => ImmutableDictionary<string, string>.Empty.Add(ShardedModelGenerator.ModelMetadata, m.Model));
         foreach (TestConfig c in configList)
         {
