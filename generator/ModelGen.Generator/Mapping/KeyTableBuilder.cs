@@ -60,6 +60,14 @@ internal static class KeyTableBuilder
                     case MemberKind.Module:
                         Walk(member.ModuleType!, path + ".", lists, stack);
                         break;
+                    case MemberKind.Sequential:
+                        foreach (MemberSpec child in member.Children)
+                        {
+                            string childPath = path + "." + child.Key;
+                            if (child.Layer is not null) AddLayer(child.Layer, childPath, memberName + "[" + child.Key + "]", child.Location, lists);
+                            else if (child.ModuleType is not null && !stack.Contains(child.ModuleType)) Walk(child.ModuleType, childPath + ".", lists, stack);
+                        }
+                        break;
                     case MemberKind.List:
                     case MemberKind.Dict:
                         bool isList = member.Kind == MemberKind.List;

@@ -56,6 +56,14 @@ internal static class ShapeTableBuilder
                     case MemberKind.Module:
                         Walk(member.ModuleType!, path + ".", ChildScope(member.Creation, scope), depth, stack);
                         break;
+                    case MemberKind.Sequential:
+                        foreach (MemberSpec child in member.Children)
+                        {
+                            string childPath = path + "." + child.Key;
+                            if (child.Layer is not null) AddLayer(child.Layer, childPath, child, memberName + "[" + child.Key + "]", Arguments(child.Creation, scope));
+                            else if (child.ModuleType is not null && !stack.Contains(child.ModuleType)) Walk(child.ModuleType, childPath + ".", ChildScope(child.Creation, scope), depth, stack);
+                        }
+                        break;
                     case MemberKind.List:
                     case MemberKind.Dict:
                         bool isList = member.Kind == MemberKind.List;

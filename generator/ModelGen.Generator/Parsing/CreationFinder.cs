@@ -30,10 +30,15 @@ internal static class CreationFinder
         {
             MemberKind.Layer or MemberKind.Module => Call(creations, models, evaluator),
             MemberKind.List or MemberKind.Dict => Container(creations, field, models, evaluator),
+            MemberKind.Sequential => null,
             _ => Tensor(creations, models, evaluator),
         };
         return creation is null ? member : member with { Creation = creation };
     }
+
+    /// <summary>The creation of a layer or module given as one expression (a child of a <c>Sequential</c>).</summary>
+    public static CreationSpec ForExpression(ExpressionSyntax expression, INamedTypeSymbol owner, SemanticModels models) =>
+        Call(new List<ExpressionSyntax> { expression }, models, new DimEvaluator(models, owner))!;
 
     private static List<ExpressionSyntax> Creations(IFieldSymbol field, SemanticModels models)
     {

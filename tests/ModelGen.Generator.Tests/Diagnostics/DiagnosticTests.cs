@@ -132,7 +132,8 @@ public sealed class DiagnosticTests
     {
         string source = Model("""
                 private Closed closed = new Closed();
-                private Sequential seq = nn.Sequential(nn.Linear(2, 2));
+                private Sequential seq = Layers();
+                private static Sequential Layers() => nn.Sequential(nn.Linear(2, 2));
                 private nn.Module<Tensor, Tensor> vague = nn.Linear(2, 2);
             """, """
             public class Closed : nn.Module<Tensor, Tensor>
