@@ -1,5 +1,4 @@
 using System.Collections.Generic;
-using System.Globalization;
 using System.Linq;
 using ModelGen.Generator.Diagnostics;
 using ModelGen.Generator.Manifest;
@@ -29,7 +28,7 @@ internal static class CheckpointShapes
             Dictionary<string, SymbolBinding> bindings = ShapeUnifier.Bind(matches.Where(m => !skipped.Contains(m.Key.Pattern)).ToList(), lists, input.Config);
             ShapeChecker.Check(input.Shapes, manifest, matches, lists, bindings, skipped, result);
             DtypeChecker.Check(matches, skipped, result);
-            TieChecker.Check(input.Table, TieChecker.Keys(manifest), result);
+            if (input.Table.Entries.Any(e => e.TiedTo is not null)) TieChecker.Check(input.Table, TieChecker.Keys(manifest), result);
             lastBindings = bindings;
         }
         if (input.Config is not null)
@@ -52,10 +51,7 @@ internal static class CheckpointShapes
             foreach (ShapeMatch match in matches)
             {
                 if (!match.Key.Pattern.StartsWith(prefix, System.StringComparison.Ordinal)) continue;
-                string[] indices = match.Tuple.Split(',');
-                if (list.Depth >= indices.Length
-                    || !long.TryParse(indices[list.Depth], NumberStyles.None, CultureInfo.InvariantCulture, out long index)
-                    || index <= max) continue;
+                if (ShapeMatch.IndexAt(match.Key.Pattern, match.Entry.Key, list.Depth) is not { } index || index <= max) continue;
                 max = index;
                 example = match.Entry.Key;
             }

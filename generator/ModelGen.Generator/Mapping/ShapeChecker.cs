@@ -89,11 +89,10 @@ internal static class ShapeChecker
     private static DiagnosticInfo? Compare(ShapeMatch match, IReadOnlyDictionary<string, long> values, Dictionary<string, SymbolBinding> bindings)
     {
         ShapedKey key = match.Key;
-        string checkpoint = ShapeFormat.Checkpoint(match.Entry.Shape);
-        string model = ShapeFormat.Model(key.Dims, values);
         if (key.Dims.Count != match.Entry.Shape.Count)
         {
-            return DiagnosticInfo.Create(Descriptors.ShapeMismatch, key.Location, match.Entry.Key, checkpoint, model,
+            return DiagnosticInfo.Create(Descriptors.ShapeMismatch, key.Location, match.Entry.Key,
+                ShapeFormat.Checkpoint(match.Entry.Shape), ShapeFormat.Model(key.Dims, values),
                 $"; the model's tensor has {key.Dims.Count} dimensions, the checkpoint's {match.Entry.Shape.Count}");
         }
         for (int i = 0; i < key.Dims.Count; i++)
@@ -101,6 +100,9 @@ internal static class ShapeChecker
             DimExpr dim = key.Dims[i];
             long actual = match.Entry.Shape[i];
             if (DimArithmetic.Value(dim, values) == actual) continue;
+            // Messages are built only for the rare mismatch: formatting every key would dominate the check.
+            string checkpoint = ShapeFormat.Checkpoint(match.Entry.Shape);
+            string model = ShapeFormat.Model(key.Dims, values);
             LocationInfo? location = dim.Location ?? key.Location;
             if (dim.Kind == DimKind.Symbol && bindings.TryGetValue(dim.Name, out SymbolBinding? binding) && !binding.FromConfig)
             {

@@ -44,7 +44,11 @@ internal static class ShapeUnifier
         foreach (ShapeMatch match in matches)
         {
             if (!Comparable(match)) continue;
-            for (int i = 0; i < match.Key.Dims.Count; i++) Propose(match.Key.Dims[i], match.Entry.Shape[i], "'" + match.Entry.Key + "'");
+            for (int i = 0; i < match.Key.Dims.Count; i++)
+            {
+                DimExpr dim = match.Key.Dims[i];
+                if (dim.Kind == DimKind.Symbol) Propose(dim, match.Entry.Shape[i], match.Entry.Key);
+            }
         }
         foreach (var (list, count, example) in lists)
         {
@@ -53,6 +57,7 @@ internal static class ShapeUnifier
         Decide(candidates, order, bindings);
 
         // Products and sums with one unknown symbol left: solve them now that the others are bound.
+        IReadOnlyDictionary<string, long> values = Values(bindings);
         for (int round = 0; round < SolveRounds; round++)
         {
             candidates.Clear();
@@ -63,8 +68,8 @@ internal static class ShapeUnifier
                 for (int i = 0; i < match.Key.Dims.Count; i++)
                 {
                     DimExpr dim = match.Key.Dims[i];
-                    if (dim.Kind == DimKind.Symbol || DimArithmetic.Value(dim, Values(bindings)) is not null) continue;
-                    if (Solve(dim, match.Entry.Shape[i], bindings) is { } solved) Propose(solved.Symbol, solved.Value, "'" + match.Entry.Key + "'");
+                    if (dim.Kind is DimKind.Symbol or DimKind.Constant || DimArithmetic.Value(dim, values) is not null) continue;
+                    if (Solve(dim, match.Entry.Shape[i], bindings, values) is { } solved) Propose(solved.Symbol, solved.Value, match.Entry.Key);
                 }
             }
             if (candidates.Count == 0) break;
@@ -112,19 +117,18 @@ internal static class ShapeUnifier
         foreach (string symbol in order)
         {
             var proposals = candidates[symbol];
+            // GroupBy keeps the order of first appearance, so the stable sort breaks ties by the first proposal.
             var best = proposals.GroupBy(p => p.Value)
                 .Select(g => (Value: g.Key, Count: g.Count(), First: g.First()))
                 .OrderByDescending(g => g.Count)
-                .ThenBy(g => proposals.IndexOf(g.First))
                 .First();
-            bindings[symbol] = new SymbolBinding(best.Value, best.First.Key, best.First.Location, FromConfig: false);
+            bindings[symbol] = new SymbolBinding(best.Value, "'" + best.First.Key + "'", best.First.Location, FromConfig: false);
         }
     }
 
     /// <summary>The one unknown symbol of an expression and the value that makes it equal <paramref name="target"/>, when integer arithmetic allows exactly one.</summary>
-    private static (DimExpr Symbol, long Value)? Solve(DimExpr e, long target, Dictionary<string, SymbolBinding> bindings)
+    private static (DimExpr Symbol, long Value)? Solve(DimExpr e, long target, Dictionary<string, SymbolBinding> bindings, IReadOnlyDictionary<string, long> values)
     {
-        IReadOnlyDictionary<string, long> values = Values(bindings);
         while (true)
         {
             if (e.Kind == DimKind.Symbol) return bindings.ContainsKey(e.Name) ? null : (e, target);

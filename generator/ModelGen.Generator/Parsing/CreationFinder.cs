@@ -28,7 +28,7 @@ internal static class CreationFinder
         if (creations.Count == 0) return member;
         CreationSpec? creation = member.Kind switch
         {
-            MemberKind.Layer or MemberKind.Module => Call(creations, models, evaluator),
+            MemberKind.Layer or MemberKind.Module => Call(creations, models, evaluator, field.Type),
             MemberKind.List or MemberKind.Dict => Container(creations, field, models, evaluator),
             MemberKind.Sequential => null,
             _ => Tensor(creations, models, evaluator),
@@ -38,7 +38,7 @@ internal static class CreationFinder
 
     /// <summary>The creation of a layer or module given as one expression (a child of a <c>Sequential</c>).</summary>
     public static CreationSpec ForExpression(ExpressionSyntax expression, INamedTypeSymbol owner, SemanticModels models) =>
-        Call(new List<ExpressionSyntax> { expression }, models, new DimEvaluator(models, owner))!;
+        Call(new List<ExpressionSyntax> { expression }, models, new DimEvaluator(models, owner), expected: null)!;
 
     private static List<ExpressionSyntax> Creations(IFieldSymbol field, SemanticModels models)
     {
@@ -55,12 +55,12 @@ internal static class CreationFinder
     }
 
     /// <summary>A layer or custom module: the one creation's arguments by parameter name.</summary>
-    private static CreationSpec? Call(List<ExpressionSyntax> creations, SemanticModels models, DimEvaluator evaluator)
+    private static CreationSpec? Call(List<ExpressionSyntax> creations, SemanticModels models, DimEvaluator evaluator, ITypeSymbol? expected)
     {
         ExpressionSyntax expression = DimEvaluator.Unwrap(creations[0]);
-        EquatableArray<NamedDim>? arguments = Arguments(expression, models, evaluator);
+        EquatableArray<NamedDim>? arguments = Arguments(expression, models, evaluator, expected);
         if (arguments is null) return new CreationSpec(EquatableArray<NamedDim>.Empty, LocationInfo.FromSyntax(expression), null, Complete: false);
-        bool complete = creations.Count == 1 || creations.Skip(1).All(c => Arguments(DimEvaluator.Unwrap(c), models, evaluator) is { } other && Same(other, arguments.Value));
+        bool complete = creations.Count == 1 || creations.Skip(1).All(c => Arguments(DimEvaluator.Unwrap(c), models, evaluator, expected) is { } other && Same(other, arguments.Value));
         return new CreationSpec(complete ? arguments.Value : EquatableArray<NamedDim>.Empty, LocationInfo.FromSyntax(expression), null, complete);
     }
 
@@ -68,8 +68,12 @@ internal static class CreationFinder
     private static bool Same(EquatableArray<NamedDim> a, EquatableArray<NamedDim> b) =>
         a.Count == b.Count && a.Zip(b, (x, y) => x.Name == y.Name && x.Value.Kind == y.Value.Kind && x.Value.Value == y.Value.Value && x.Value.Text == y.Value.Text).All(s => s);
 
-    /// <summary>Every parameter of the invoked constructor or factory: the argument given for it, or its default.</summary>
-    private static EquatableArray<NamedDim>? Arguments(ExpressionSyntax expression, SemanticModels models, DimEvaluator evaluator)
+    /// <summary>
+    /// Every parameter of the invoked constructor or factory: the argument given for it, or its default. The callee
+    /// is found from declarations when that is unambiguous (TorchSharp's <c>nn.*</c> factories by their known
+    /// signatures, constructors of the expected type by argument count), else by binding.
+    /// </summary>
+    private static EquatableArray<NamedDim>? Arguments(ExpressionSyntax expression, SemanticModels models, DimEvaluator evaluator, ITypeSymbol? expected)
     {
         ArgumentListSyntax? list = expression switch
         {
@@ -78,36 +82,136 @@ internal static class CreationFinder
             _ => null,
         };
         if (expression is not (InvocationExpressionSyntax or BaseObjectCreationExpressionSyntax)) return null;
-        // Constructors and TorchSharp's factories (nn.Linear, ...) only: a helper's parameters say nothing about what it creates.
-        if (models.For(expression.SyntaxTree).GetSymbolInfo(expression).Symbol is not IMethodSymbol method
-            || !(method.MethodKind == MethodKind.Constructor || WellKnownTypes.IsTorchSharpType(method.ContainingType))) return null;
+        IReadOnlyList<CalleeParameter>? parameters = TorchFactory(expression) ?? Constructor(expression, list, expected);
+        if (parameters is null)
+        {
+            // Constructors and TorchSharp's factories (nn.Linear, ...) only: a helper's parameters say nothing about what it creates.
+            if (models.For(expression.SyntaxTree).GetSymbolInfo(expression).Symbol is not IMethodSymbol method
+                || !(method.MethodKind == MethodKind.Constructor || WellKnownTypes.IsTorchSharpType(method.ContainingType))) return null;
+            parameters = method.Parameters.Select(CalleeParameter.Of).ToList();
+        }
         var byName = new Dictionary<string, DimExpr>(System.StringComparer.Ordinal);
         if (list is not null)
         {
             int position = 0;
             foreach (ArgumentSyntax argument in list.Arguments)
             {
-                IParameterSymbol? parameter = argument.NameColon is { } nameColon
-                    ? method.Parameters.FirstOrDefault(p => p.Name == nameColon.Name.Identifier.ValueText)
-                    : position < method.Parameters.Length ? method.Parameters[position] : null;
+                CalleeParameter? parameter = argument.NameColon is { } nameColon
+                    ? parameters.FirstOrDefault(p => p.Name == nameColon.Name.Identifier.ValueText)
+                    : position < parameters.Count ? parameters[position] : null;
                 if (argument.NameColon is null) position++;
-                if (parameter is null || parameter.IsParams) continue;
+                if (parameter is null || parameter.IsParams || s_notSizes.Contains(parameter.Name)) continue;
                 byName[parameter.Name] = evaluator.Evaluate(argument.Expression);
             }
         }
         var result = new List<NamedDim>();
-        foreach (IParameterSymbol parameter in method.Parameters)
+        foreach (CalleeParameter parameter in parameters)
         {
             if (byName.TryGetValue(parameter.Name, out DimExpr? value)) result.Add(new NamedDim(parameter.Name, value));
-            else if (parameter.HasExplicitDefaultValue && Default(parameter.ExplicitDefaultValue) is { } d) result.Add(new NamedDim(parameter.Name, d));
+            else if (parameter.HasDefault && Default(parameter.Default) is { } d) result.Add(new NamedDim(parameter.Name, d));
         }
         return result.ToEquatableArray();
     }
+
+    /// <summary>
+    /// TorchSharp layer arguments that never decide a shape or dtype: not evaluated, since resolving an expression
+    /// such as <c>device: torch.META</c> would bind the whole initializer.
+    /// </summary>
+    private static readonly HashSet<string> s_notSizes = new(System.StringComparer.Ordinal)
+    {
+        "device", "eps", "momentum", "init", "padding_mode", "norm_type", "max_norm", "padding_idx", "scale_grad_by_freq",
+        "sparse", "mode", "include_last_offset", "padding_index", "stride", "padding", "dilation", "output_padding",
+    };
+
+    /// <summary>A parameter of the invoked method: its name, whether it is <c>params</c>, and its default.</summary>
+    private sealed class CalleeParameter
+    {
+        public CalleeParameter(string name, bool isParams, bool hasDefault, object? value)
+        {
+            Name = name;
+            IsParams = isParams;
+            HasDefault = hasDefault;
+            Default = value;
+        }
+
+        public string Name { get; }
+        public bool IsParams { get; }
+        public bool HasDefault { get; }
+        public object? Default { get; }
+
+        public static CalleeParameter Of(IParameterSymbol p) =>
+            new(p.Name, p.IsParams, p.HasExplicitDefaultValue, p.HasExplicitDefaultValue ? p.ExplicitDefaultValue : null);
+    }
+
+    /// <summary>The shape-relevant signature of TorchSharp 0.107's <c>nn.*</c> layer factories (positions as in every overload).</summary>
+    private static readonly Dictionary<string, string[]> s_factories = new(System.StringComparer.Ordinal)
+    {
+        ["Linear"] = new[] { "inputSize", "outputSize", "hasBias", "device", "dtype" },
+        ["Bilinear"] = new[] { "in1_features", "in2_features", "out_features", "hasBias", "device", "dtype" },
+        ["Conv1d"] = Conv, ["Conv2d"] = Conv, ["Conv3d"] = Conv,
+        ["ConvTranspose1d"] = ConvTranspose, ["ConvTranspose2d"] = ConvTranspose, ["ConvTranspose3d"] = ConvTranspose,
+        ["LayerNorm"] = new[] { "normalized_shape", "eps", "elementwise_affine", "bias", "device", "dtype" },
+        ["GroupNorm"] = new[] { "num_groups", "num_channels", "eps", "affine", "device", "dtype" },
+        ["BatchNorm1d"] = Norm, ["BatchNorm2d"] = Norm, ["BatchNorm3d"] = Norm,
+        ["InstanceNorm1d"] = Norm, ["InstanceNorm2d"] = Norm, ["InstanceNorm3d"] = Norm,
+        ["PReLU"] = new[] { "num_parameters", "init", "device", "dtype" },
+        ["Embedding"] = new[] { "num_embeddings", "embedding_dims", "padding_idx", "max_norm", "norm_type", "scale_grad_by_freq", "sparse", "device", "dtype" },
+        ["EmbeddingBag"] = new[] { "num_embeddings", "embedding_dims", "max_norm", "norm_type", "scale_grad_by_freq", "mode", "sparse", "include_last_offset", "padding_index", "device", "dtype" },
+    };
+
+    private static string[] Conv => new[] { "in_channels", "out_channels", "kernel_size", "stride", "padding", "dilation", "padding_mode", "groups", "bias", "device", "dtype" };
+    private static string[] ConvTranspose => new[] { "in_channels", "out_channels", "kernel_size", "stride", "padding", "output_padding", "dilation", "padding_mode", "groups", "bias", "device", "dtype" };
+    private static string[] Norm => new[] { "num_features", "eps", "momentum", "affine", "track_running_stats", "device", "dtype" };
+
+    private static IReadOnlyList<CalleeParameter>? TorchFactory(ExpressionSyntax expression)
+    {
+        if (expression is not InvocationExpressionSyntax { Expression: MemberAccessExpressionSyntax { Name: IdentifierNameSyntax name } access }
+            || access.Expression.ToString() is not ("nn" or "torch.nn" or "TorchSharp.torch.nn")
+            || !s_factories.TryGetValue(name.Identifier.ValueText, out string[]? names)) return null;
+        return names.Select(n => n switch
+        {
+            "groups" or "num_parameters" => new CalleeParameter(n, false, true, 1L),
+            _ => new CalleeParameter(n, false, false, null),
+        }).ToList();
+    }
+
+    /// <summary>
+    /// The constructor of <paramref name="expected"/> that <c>new(...)</c> or <c>new T(...)</c> calls, when the argument
+    /// count and names leave one candidate (or several with the same parameter names, such as RMSNorm's long and long[]).
+    /// </summary>
+    private static IReadOnlyList<CalleeParameter>? Constructor(ExpressionSyntax expression, ArgumentListSyntax? list, ITypeSymbol? expected)
+    {
+        if (expected is not INamedTypeSymbol type) return null;
+        if (expression is ObjectCreationExpressionSyntax explicitNew && LastName(explicitNew.Type) != type.Name) return null;
+        if (expression is not BaseObjectCreationExpressionSyntax) return null;
+        int positional = list?.Arguments.Count(a => a.NameColon is null) ?? 0;
+        var named = list?.Arguments.Where(a => a.NameColon is not null).Select(a => a.NameColon!.Name.Identifier.ValueText).ToList() ?? new List<string>();
+        var candidates = type.InstanceConstructors.Where(c =>
+            c.DeclaredAccessibility != Accessibility.Private
+            && !c.Parameters.Any(p => p.IsParams)
+            && positional <= c.Parameters.Length
+            && named.All(n => c.Parameters.Skip(positional).Any(p => p.Name == n))
+            && c.Parameters.Skip(positional).All(p => p.HasExplicitDefaultValue || named.Contains(p.Name))).ToList();
+        if (candidates.Count == 0) return null;
+        IMethodSymbol first = candidates[0];
+        if (candidates.Skip(1).Any(c => !c.Parameters.Select(p => p.Name).SequenceEqual(first.Parameters.Select(p => p.Name)))) return null;
+        return first.Parameters.Select(CalleeParameter.Of).ToList();
+    }
+
+    private static string LastName(TypeSyntax type) => type switch
+    {
+        QualifiedNameSyntax q => LastName(q.Right),
+        GenericNameSyntax g => g.Identifier.ValueText,
+        SimpleNameSyntax s => s.Identifier.ValueText,
+        AliasQualifiedNameSyntax a => LastName(a.Name),
+        _ => "",
+    };
 
     private static DimExpr? Default(object? value) => value switch
     {
         int i => DimExpr.Constant(i, i.ToString(System.Globalization.CultureInfo.InvariantCulture), null),
         long l => DimExpr.Constant(l, DimEvaluator.Invariant(l), null),
+        short h => DimExpr.Constant(h, DimEvaluator.Invariant(h), null),
         bool b => DimExpr.Constant(b ? 1 : 0, b ? "true" : "false", null),
         _ => null,
     };
@@ -148,9 +252,10 @@ internal static class CreationFinder
 
         EquatableArray<NamedDim> arguments = EquatableArray<NamedDim>.Empty;
         bool complete = false;
-        if (entries.Count > 0 && Arguments(DimEvaluator.Unwrap(entries[0]), models, evaluator) is { } first)
+        ITypeSymbol? element = field.Type is INamedTypeSymbol { TypeArguments.Length: 1 } container ? container.TypeArguments[0] : null;
+        if (entries.Count > 0 && Arguments(DimEvaluator.Unwrap(entries[0]), models, evaluator, element) is { } first)
         {
-            complete = entries.Skip(1).All(e => Arguments(DimEvaluator.Unwrap(e), models, evaluator) is { } other && Same(other, first));
+            complete = entries.Skip(1).All(e => Arguments(DimEvaluator.Unwrap(e), models, evaluator, element) is { } other && Same(other, first));
             if (complete) arguments = first;
         }
         return new CreationSpec(arguments, location, length, complete);

@@ -97,16 +97,31 @@ internal sealed class DimEvaluator
 
     private DimExpr Name(ExpressionSyntax e, string text, LocationInfo? location, int depth)
     {
-        SemanticModel model = _models.For(e.SyntaxTree);
-        ISymbol? symbol = model.GetSymbolInfo(e).Symbol;
+        if (e is IdentifierNameSyntax id)
+        {
+            string name = id.Identifier.ValueText;
+            if (SyntacticNames.IsLambdaParameter(id, name)) return DimExpr.Opaque(text, location);
+            if (SyntacticNames.Local(id, name) is { Initializer: { } local }) return Evaluate(local.Value, depth + 1);
+        }
+        if (e is MemberAccessExpressionSyntax { Expression: var left, Name.Identifier.ValueText: var member } && SyntacticNames.DType(left.ToString(), member) is { } known)
+        {
+            return known.Length == 0 ? DimExpr.Opaque(text, location) : DimExpr.Of(DimKind.DType, known, text, location);
+        }
+        // Declaration-level lookups first: binding a member body is the costly part of parsing, which runs after every edit.
+        ISymbol? symbol = SyntacticNames.Symbol(e, _owner) ?? _models.For(e.SyntaxTree).GetSymbolInfo(e).Symbol;
         if (symbol is IFieldSymbol { IsConst: true } or ILocalSymbol { IsConst: true } || symbol is IFieldSymbol { ContainingType.TypeKind: TypeKind.Enum })
         {
             if (symbol is IFieldSymbol { ContainingType: { TypeKind: TypeKind.Enum } enumType } enumField)
             {
                 return IsScalarType(enumType) ? DimExpr.Of(DimKind.DType, enumField.Name, text, location) : DimExpr.Opaque(text, location);
             }
-            Optional<object?> constant = model.GetConstantValue(e);
-            if (constant.HasValue && ToLong(constant.Value) is { } value) return DimExpr.Constant(value, text, location);
+            object? constant = symbol switch
+            {
+                IFieldSymbol { HasConstantValue: true } f => f.ConstantValue,
+                ILocalSymbol { HasConstantValue: true } l => l.ConstantValue,
+                _ => null,
+            };
+            if (ToLong(constant) is { } value) return DimExpr.Constant(value, text, location);
             return DimExpr.Opaque(text, location);
         }
         switch (symbol)
@@ -173,11 +188,11 @@ internal sealed class DimEvaluator
         return null;
     }
 
-    private static bool IsScalarType(INamedTypeSymbol type) =>
+    internal static bool IsScalarType(INamedTypeSymbol type) =>
         type.Name == "ScalarType" && WellKnownTypes.IsTorchSharpType(type);
 
     /// <summary>The <c>ScalarType</c> member behind TorchSharp's lower-case aliases (<c>torch.float16</c>, <c>torch.half</c>, ...).</summary>
-    private static string? TorchDTypeAlias(string name) => name switch
+    internal static string? TorchDTypeAlias(string name) => name switch
     {
         "float16" or "half" => "Float16",
         "bfloat16" => "BFloat16",
