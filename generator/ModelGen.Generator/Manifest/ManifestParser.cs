@@ -129,11 +129,28 @@ internal static class ManifestParser
         return true;
     }
 
-    /// <summary>The dimensions of a token <see cref="IsShape"/> accepted.</summary>
+    /// <summary>The dimensions of a token <see cref="IsShape"/> accepted (digits, commas and spaces only), read without splitting.</summary>
     private static EquatableArray<long> Dimensions(string token)
     {
-        string inner = token.Substring(1, token.Length - 2).Trim();
-        if (inner.Length == 0) return EquatableArray<long>.Empty;
-        return inner.Split(',').Select(d => long.Parse(d.Trim(), NumberStyles.None, CultureInfo.InvariantCulture)).ToEquatableArray();
+        var dimensions = new List<long>(4);
+        long value = 0;
+        bool any = false;
+        for (int i = 1; i < token.Length - 1; i++)
+        {
+            char c = token[i];
+            if (c >= '0' && c <= '9')
+            {
+                value = value * 10 + (c - '0');
+                any = true;
+            }
+            else if (c == ',')
+            {
+                dimensions.Add(value);
+                value = 0;
+                any = false;
+            }
+        }
+        if (any) dimensions.Add(value);
+        return dimensions.ToEquatableArray();
     }
 }
