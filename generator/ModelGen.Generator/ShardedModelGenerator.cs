@@ -24,6 +24,12 @@ public sealed class ShardedModelGenerator : IIncrementalGenerator
     /// <summary>AdditionalFiles metadata naming the model a manifest is declared for.</summary>
     public const string ModelMetadata = "build_metadata.AdditionalFiles.ModelGenModel";
 
+    /// <summary>AdditionalFiles metadata telling a model's config.json (<c>config</c>) from a checkpoint manifest (absent or <c>manifest</c>).</summary>
+    public const string KindMetadata = "build_metadata.AdditionalFiles.ModelGenKind";
+
+    /// <summary>The <see cref="KindMetadata"/> value of a model's config.json.</summary>
+    public const string ConfigKind = "config";
+
     /// <summary>MSBuild property that turns every checkpoint mismatch into an error.</summary>
     public const string StrictProperty = "build_property.ModelGenStrict";
 
@@ -51,6 +57,10 @@ public sealed class ShardedModelGenerator : IIncrementalGenerator
         public const string MappingDiagnostics = nameof(MappingDiagnostics);
         public const string OrphanManifests = nameof(OrphanManifests);
         public const string Diagnostics = nameof(Diagnostics);
+        public const string ShapeTables = nameof(ShapeTables);
+        public const string Configs = nameof(Configs);
+        public const string ShapeInputs = nameof(ShapeInputs);
+        public const string ShapeDiagnostics = nameof(ShapeDiagnostics);
     }
 
     /// <inheritdoc />
@@ -98,7 +108,7 @@ public sealed class ShardedModelGenerator : IIncrementalGenerator
             .Select(static (pair, ct) =>
             {
                 AnalyzerConfigOptions options = pair.Right.GetOptions(pair.Left);
-                if (!options.TryGetValue(ModelMetadata, out string? model) || string.IsNullOrWhiteSpace(model)) return null;
+                if (!options.TryGetValue(ModelMetadata, out string? model) || string.IsNullOrWhiteSpace(model) || IsConfig(options)) return null;
                 return ManifestParser.Parse(pair.Left.Path, model.Trim(), pair.Left.GetText(ct));
             })
             .Where(static m => m is not null)
@@ -133,10 +143,12 @@ public sealed class ShardedModelGenerator : IIncrementalGenerator
                 .ToEquatableArray())
             .WithTrackingName(Steps.OrphanManifests);
 
+        IncrementalValueProvider<EquatableArray<DiagnosticInfo>> shapeDiagnostics = ShapeChecks(context, tables, manifestList, strict);
+
         IncrementalValueProvider<EquatableArray<DiagnosticInfo>> diagnostics = parsed.Select(static (r, _) => r.Diagnostics).Collect()
             .Combine(tables.Select(static (t, _) => t.Table.Diagnostics).Collect())
             .Combine(manifests.Select(static (m, _) => m.Diagnostics).Collect())
-            .Combine(mappingDiagnostics.Collect())
+            .Combine(mappingDiagnostics.Collect().Combine(shapeDiagnostics).Select(static (x, _) => x.Left.Add(x.Right)))
             .Combine(orphans)
             .Combine(policyDefaults.Select(static (d, _) => d.Diagnostics))
             .Select(static (x, _) => x.Left.Left.Left.Left.Left
@@ -158,6 +170,55 @@ public sealed class ShardedModelGenerator : IIncrementalGenerator
         // trees are looked up here, at the very end, and never held by a pipeline model.
         context.RegisterSourceOutput(diagnostics.Combine(helpLink).Combine(context.CompilationProvider), static (spc, x) => Report(spc, x.Left.Left, x.Left.Right, x.Right));
     }
+
+    /// <summary>
+    /// Shapes, dtypes, ties and config.json: each model's key table and shape table against its manifests and its
+    /// config (AdditionalFiles with <see cref="KindMetadata"/> = <see cref="ConfigKind"/>).
+    /// </summary>
+    private static IncrementalValueProvider<EquatableArray<DiagnosticInfo>> ShapeChecks(IncrementalGeneratorInitializationContext context,
+        IncrementalValuesProvider<ModelAndTable> tables, IncrementalValueProvider<ImmutableArray<ManifestSpec>> manifests, IncrementalValueProvider<bool> strict)
+    {
+        IncrementalValuesProvider<TableAndShapes> shapeTables = tables
+            .Select(static (x, _) => new TableAndShapes(x.Table, ShapeTableBuilder.Build(x.Model)))
+            .WithTrackingName(Steps.ShapeTables);
+
+        IncrementalValueProvider<ImmutableArray<ConfigSpec>> configs = context.AdditionalTextsProvider
+            .Combine(context.AnalyzerConfigOptionsProvider)
+            .Select(static (pair, ct) =>
+            {
+                AnalyzerConfigOptions options = pair.Right.GetOptions(pair.Left);
+                if (!options.TryGetValue(ModelMetadata, out string? model) || string.IsNullOrWhiteSpace(model) || !IsConfig(options)) return null;
+                return ConfigParser.Parse(pair.Left.Path, model.Trim(), pair.Left.GetText(ct));
+            })
+            .Where(static c => c is not null)
+            .Select(static (c, _) => c!)
+            .WithTrackingName(Steps.Configs)
+            .Collect();
+
+        return shapeTables
+            .Combine(manifests)
+            .Combine(configs)
+            .Combine(strict)
+            .Select(static (x, _) =>
+            {
+                string model = x.Left.Left.Left.Table.ModelName;
+                return new ShapeInput(
+                    x.Left.Left.Left.Table,
+                    x.Left.Left.Left.Shapes,
+                    x.Left.Left.Right.Where(m => m.Model == model && m.Entries.Count > 0).OrderBy(m => m.Path, StringComparer.Ordinal).ToEquatableArray(),
+                    x.Left.Right.Where(c => c.Model == model && c.Diagnostics.Count == 0).OrderBy(c => c.Path, StringComparer.Ordinal).FirstOrDefault(),
+                    x.Right);
+            })
+            .WithTrackingName(Steps.ShapeInputs)
+            .Select(static (input, _) => CheckpointShapes.Check(input))
+            .WithTrackingName(Steps.ShapeDiagnostics)
+            .Collect()
+            .Combine(configs)
+            .Select(static (x, _) => x.Left.SelectMany(d => d).Concat(x.Right.SelectMany(c => c.Diagnostics)).ToEquatableArray());
+    }
+
+    private static bool IsConfig(AnalyzerConfigOptions options) =>
+        options.TryGetValue(KindMetadata, out string? kind) && string.Equals(kind?.Trim(), ConfigKind, StringComparison.OrdinalIgnoreCase);
 
     private static void Report(SourceProductionContext context, EquatableArray<DiagnosticInfo> diagnostics, string? helpLink, Compilation compilation)
     {
@@ -199,6 +260,9 @@ public sealed class ShardedModelGenerator : IIncrementalGenerator
 
 /// <summary>A parsed model and its flattened key table.</summary>
 internal sealed record ModelAndTable(ModelSpec Model, KeyTable Table);
+
+/// <summary>A model's key table and the shapes of its keys.</summary>
+internal sealed record TableAndShapes(KeyTable Table, ShapeTable Shapes);
 
 /// <summary>Everything the checkpoint comparison of one model needs: its key table, its manifests and the strict switch.</summary>
 internal sealed record MappingInput(KeyTable Table, EquatableArray<ManifestSpec> Manifests, bool Strict);

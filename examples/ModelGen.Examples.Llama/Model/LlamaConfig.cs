@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using ModelGen.Examples.Modeling;
 
 namespace ModelGen.Examples.Llama.Model;
@@ -6,33 +7,43 @@ namespace ModelGen.Examples.Llama.Model;
 public sealed record LlamaConfig
 {
     /// <summary><c>model_type</c>: <c>llama</c>, <c>mistral</c> or <c>qwen2</c>.</summary>
+    [JsonPropertyName("model_type")]
     public string ModelType { get; init; } = "llama";
 
     /// <summary><c>vocab_size</c>.</summary>
+    [JsonPropertyName("vocab_size")]
     public required int VocabSize { get; init; }
 
     /// <summary><c>hidden_size</c>.</summary>
+    [JsonPropertyName("hidden_size")]
     public required int HiddenSize { get; init; }
 
     /// <summary><c>intermediate_size</c> of the SwiGLU MLP.</summary>
+    [JsonPropertyName("intermediate_size")]
     public required int IntermediateSize { get; init; }
 
     /// <summary><c>num_hidden_layers</c>.</summary>
+    [JsonPropertyName("num_hidden_layers")]
     public required int NumHiddenLayers { get; init; }
 
     /// <summary><c>num_attention_heads</c> (query heads).</summary>
+    [JsonPropertyName("num_attention_heads")]
     public required int NumAttentionHeads { get; init; }
 
     /// <summary><c>num_key_value_heads</c> (grouped-query attention when below the query heads).</summary>
+    [JsonPropertyName("num_key_value_heads")]
     public required int NumKeyValueHeads { get; init; }
 
     /// <summary><c>head_dim</c>; hidden_size / num_attention_heads when the config has none.</summary>
+    [JsonPropertyName("head_dim")]
     public required int HeadDim { get; init; }
 
     /// <summary><c>rms_norm_eps</c>.</summary>
+    [JsonPropertyName("rms_norm_eps")]
     public double RmsNormEps { get; init; } = 1e-6;
 
     /// <summary><c>rope_theta</c> (top level or in <c>rope_parameters</c>).</summary>
+    [JsonPropertyName("rope_theta")]
     public double RopeTheta { get; init; } = 10000.0;
 
     /// <summary>The rotary scaling (<c>rope_scaling</c> or <c>rope_parameters</c>), or <see langword="null"/> for none.</summary>
@@ -51,6 +62,7 @@ public sealed record LlamaConfig
     public int? WindowOf(int layer) => layer < SlidingLayers.Count && SlidingLayers[layer] ? SlidingWindow : null;
 
     /// <summary><c>tie_word_embeddings</c>: the LM head shares the token embedding.</summary>
+    [JsonPropertyName("tie_word_embeddings")]
     public bool TieWordEmbeddings { get; init; }
 
     /// <summary>Whether the q/k/v projections have biases (Llama: <c>attention_bias</c>; Qwen2: always; Mistral: never).</summary>
@@ -63,6 +75,7 @@ public sealed record LlamaConfig
     public bool MlpBias { get; init; }
 
     /// <summary><c>torch_dtype</c> (or <c>dtype</c>) as written in the config.</summary>
+    [JsonPropertyName("torch_dtype")]
     public string? TorchDType { get; init; }
 
     /// <summary>Checks the relations between the sizes.</summary>

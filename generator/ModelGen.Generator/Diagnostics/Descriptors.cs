@@ -89,6 +89,48 @@ internal static class Descriptors
         "Checkpoint declared for a model that does not exist",
         "Checkpoint manifest '{0}' is declared for model '{1}', but no [ShardedModel] class has that name");
 
+    // Shapes, element types, ties and config.json (MG0020-MG0029).
+
+    public static readonly DiagnosticDescriptor ShapeMismatch = Create(
+        "MG0020", Checkpoint, DiagnosticSeverity.Error,
+        "Tensor shape disagrees with the checkpoint",
+        "Checkpoint key '{0}' has shape {1}, but the model creates {2}{3}");
+
+    public static readonly DiagnosticDescriptor SymbolContradiction = Create(
+        "MG0021", Checkpoint, DiagnosticSeverity.Error,
+        "Model value used with two different sizes",
+        "Checkpoint key '{0}' has shape {1}, but the model creates {2}: '{3}' would be {4} here, yet it is {5} from {6}{7}");
+
+    public static readonly DiagnosticDescriptor ListLengthMismatch = Create(
+        "MG0022", Checkpoint, DiagnosticSeverity.Error,
+        "Module list length disagrees with the checkpoint",
+        "Module list '{0}' gets {1} entries in the model but the checkpoint has {2} (indices 0 to {3}, for example '{4}')");
+
+    public static readonly DiagnosticDescriptor UnconvertibleDType = Create(
+        "MG0023", Checkpoint, DiagnosticSeverity.Error,
+        "Checkpoint dtype the loader cannot convert into the model's",
+        "Checkpoint key '{0}' is {1}, which the loader cannot convert into {2}{3}");
+
+    public static readonly DiagnosticDescriptor TiedKeyInCheckpoint = Create(
+        "MG0024", Checkpoint, DiagnosticSeverity.Warning,
+        "Tied parameter present in the checkpoint",
+        "'{0}' is [TiedTo(\"{1}\")], but the checkpoint holds both '{0}' and '{1}'; the load compares the two and fails if they differ; remove [TiedTo] if the checkpoint's tensor is a separate weight");
+
+    public static readonly DiagnosticDescriptor ConfigArchitectureMismatch = Create(
+        "MG0025", Checkpoint, DiagnosticSeverity.Warning,
+        "config.json value the model does not follow",
+        "config.json sets '{0}' to {1}, but {2}");
+
+    public static readonly DiagnosticDescriptor ShapeCoverage = Create(
+        "MG0026", Checkpoint, DiagnosticSeverity.Info,
+        "Shapes not checkable for every key",
+        "Shapes of '{0}' checked for {1} of {2} checkpoint keys in '{3}'; not checkable: {4}");
+
+    public static readonly DiagnosticDescriptor InvalidConfig = Create(
+        "MG0027", Checkpoint, DiagnosticSeverity.Error,
+        "Model config.json unreadable or invalid",
+        "Model config '{0}' is invalid: {1}");
+
     public static readonly DiagnosticDescriptor InvalidKeyPolicyProperty = Create(
         "MG0030", Usage, DiagnosticSeverity.Error,
         "Key policy MSBuild property has an unknown value",
@@ -99,6 +141,8 @@ internal static class Descriptors
         ModelNotPartial, ModelNotModule, OpaqueModule, NativeInitializingLayer, AttributeMisuse,
         UnmappedCheckpointKey, MissingFromCheckpoint, DuplicateKey, ListRangeMismatch, InvalidManifest,
         AutoPropertyModule, ReadonlyTensorField, MissingWithoutInitializer, ManifestModelNotFound,
+        ShapeMismatch, SymbolContradiction, ListLengthMismatch, UnconvertibleDType, TiedKeyInCheckpoint,
+        ConfigArchitectureMismatch, ShapeCoverage, InvalidConfig,
         InvalidKeyPolicyProperty,
     };
 
@@ -106,7 +150,7 @@ internal static class Descriptors
 
     /// <summary>Checkpoint mismatches: the diagnostics that strict mode (<c>ModelGenStrict=true</c>) turns into errors.</summary>
     public static bool IsMismatch(string id) =>
-        id is "MG0006" or "MG0007" or "MG0009" or "MG0013" or "MG0014";
+        id is "MG0006" or "MG0007" or "MG0009" or "MG0013" or "MG0014" or "MG0024" or "MG0025";
 
     public static DiagnosticDescriptor ById(string id) => s_byId[id];
 

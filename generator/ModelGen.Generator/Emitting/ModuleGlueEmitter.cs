@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Linq;
 using ModelGen.Generator.Parsing;
 
 namespace ModelGen.Generator.Emitting;
@@ -95,6 +96,9 @@ internal static class ModuleGlueEmitter
                 w.Close();
                 break;
             }
+            case MemberKind.Sequential:
+                EmitSequentialSlots(w, member, ref counter);
+                break;
             case MemberKind.Dict:
             {
                 string n = (counter++).ToString(CultureInfo.InvariantCulture);
@@ -109,6 +113,28 @@ internal static class ModuleGlueEmitter
                 break;
             }
         }
+    }
+
+    /// <summary>A Sequential's children by the names TorchSharp registered them under, each as the type it was created with.</summary>
+    private static void EmitSequentialSlots(SourceWriter w, MemberSpec member, ref int counter)
+    {
+        if (member.Children.Count == 0) return;
+        string n = (counter++).ToString(CultureInfo.InvariantCulture);
+        w.Open($"if (this.{member.FieldName} is {{ }} seq{n})");
+        w.Open($"foreach (var (name{n}, child{n}) in seq{n}.named_children())");
+        for (int j = 0; j < member.Children.Count; j++)
+        {
+            MemberSpec child = member.Children[j];
+            string c = $"c{n}_{j.ToString(CultureInfo.InvariantCulture)}";
+            string prefix = member.Key + "." + child.Key + ".";
+            string type = child.Layer?.TypeName ?? child.ModuleType!;
+            w.Open($"if (name{n} == {SourceWriter.Literal(child.Key)} && child{n} is {type} {c})");
+            if (child.Layer is not null) EmitLayer(w, child.Layer, c, "key", "pattern", prefix);
+            else w.Line($"{c}.{AddSlots}(key + {SourceWriter.Literal(prefix)}, pattern + {SourceWriter.Literal(prefix)}, slots);");
+            w.Close();
+        }
+        w.Close();
+        w.Close();
     }
 
     private static void EmitElement(SourceWriter w, MemberSpec member, string element, string key, string pattern)
@@ -163,6 +189,21 @@ internal static class ModuleGlueEmitter
             case MemberKind.Module:
                 w.Line($"this.{member.FieldName}?.{Compute}(device);");
                 break;
+            case MemberKind.Sequential when member.Children.Any(c => c.ModuleType is not null):
+            {
+                string n = (counter++).ToString(CultureInfo.InvariantCulture);
+                w.Open($"if (this.{member.FieldName} is {{ }} seq{n})");
+                w.Open($"foreach (var (_, child{n}) in seq{n}.named_children())");
+                int j = 0;
+                foreach (string type in member.Children.Where(c => c.ModuleType is not null).Select(c => c.ModuleType!).Distinct())
+                {
+                    string c = $"c{n}_{(j++).ToString(CultureInfo.InvariantCulture)}";
+                    w.Line($"if (child{n} is {type} {c}) {c}.{Compute}(device);");
+                }
+                w.Close();
+                w.Close();
+                break;
+            }
             case MemberKind.List when member.ModuleType is not null:
             {
                 string n = (counter++).ToString(CultureInfo.InvariantCulture);

@@ -63,6 +63,14 @@ internal static class KeyTableBuilder
                         containers.Add(new ContainerAnchor(path, member.Location));
                         Walk(member.ModuleType!, path + ".", lists, stack);
                         break;
+                    case MemberKind.Sequential:
+                        foreach (MemberSpec child in member.Children)
+                        {
+                            string childPath = path + "." + child.Key;
+                            if (child.Layer is not null) AddLayer(child.Layer, childPath, memberName + "[" + child.Key + "]", child.Location, lists);
+                            else if (child.ModuleType is not null && !stack.Contains(child.ModuleType)) Walk(child.ModuleType, childPath + ".", lists, stack);
+                        }
+                        break;
                     case MemberKind.List:
                     case MemberKind.Dict:
                         containers.Add(new ContainerAnchor(path, member.Location));

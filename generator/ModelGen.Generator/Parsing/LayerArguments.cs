@@ -45,6 +45,14 @@ internal sealed class LayerArguments
         return result;
     }
 
+    /// <summary>The arguments of one creation expression (a child of a <c>Sequential</c>, which has no field of its own).</summary>
+    public static LayerArguments ForCreation(ExpressionSyntax expression, SemanticModels models)
+    {
+        var result = new LayerArguments(models);
+        result.Add(expression);
+        return result;
+    }
+
     /// <summary>Presence of a tensor enabled when every named boolean argument is true.</summary>
     public Presence Evaluate(IReadOnlyList<string> enabledBy)
     {

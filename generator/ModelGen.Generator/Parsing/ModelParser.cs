@@ -12,7 +12,7 @@ namespace ModelGen.Generator.Parsing;
 /// Turns a [ShardedModel] class into an equatable <see cref="ModelSpec"/>: follows the module tree through fields
 /// exactly as TorchSharp's <c>RegisterComponents()</c> names them, and reports what it cannot follow.
 /// </summary>
-internal sealed class ModelParser
+internal sealed partial class ModelParser
 {
     private readonly SemanticModels _models;
     private readonly CancellationToken _cancellation;
@@ -120,7 +120,7 @@ internal sealed class ModelParser
         foreach (IFieldSymbol field in fields)
         {
             MemberSpec? member = ParseField(field);
-            if (member is not null) members.Add(member);
+            if (member is not null) members.Add(CreationFinder.Attach(member, field, _models));
         }
         return new ModuleTypeSpec(FullName(type), NamespaceOf(type), ContainingTypes(type), type.Name, baseModule, members.ToEquatableArray());
     }
@@ -197,11 +197,12 @@ internal sealed class ModelParser
             Report(Descriptors.OpaqueModule, location, display, type.ToDisplayString(), "it is not a TorchSharp module");
             return null;
         }
+        if (metadataName == SequentialMetadataName && kind == MemberKind.Module) return Sequential(field, key, location, display);
         if (WellKnownTypes.IsTorchSharpType(type) || metadataName.StartsWith("ModelGen.Layers.", System.StringComparison.Ordinal))
         {
             string reason = type.Name switch
             {
-                "Sequential" => "Sequential children are named by position at run time; use a ModuleList or named fields",
+                "Sequential" => "a Sequential inside a module list or dictionary is not followed; use a custom module",
                 "ParameterList" or "ParameterDict" => "parameter containers are not supported; use Parameter fields",
                 "Module" => "declare the field with the concrete layer or module type",
                 _ => "ModelGen does not know this layer's parameters",

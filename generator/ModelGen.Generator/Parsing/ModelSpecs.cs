@@ -37,6 +37,9 @@ internal enum MemberKind
 
     /// <summary>A <c>ModuleDict&lt;T&gt;</c>: children named by their keys.</summary>
     Dict,
+
+    /// <summary>A <c>Sequential</c> created with its children: named 0, 1, ... by position, or by the names given (<see cref="MemberSpec.Children"/>).</summary>
+    Sequential,
 }
 
 /// <summary>
@@ -69,7 +72,14 @@ internal sealed record MemberSpec(
     TensorSpec? Tensor,
     LayerSpec? Layer,
     string? ModuleType,
-    LocationInfo? Location);
+    LocationInfo? Location)
+{
+    /// <summary>How the member is created, as far as shapes go; null when the generator found no creation.</summary>
+    public CreationSpec? Creation { get; init; }
+
+    /// <summary>For <see cref="MemberKind.Sequential"/>: its children with tensors (layers and custom modules), in order, keyed by their names.</summary>
+    public EquatableArray<MemberSpec> Children { get; init; }
+}
 
 /// <summary>
 /// A custom module type (partial class in the compilation) and its own registered fields, in declaration order.

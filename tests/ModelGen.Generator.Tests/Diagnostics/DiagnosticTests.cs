@@ -136,7 +136,8 @@ public sealed class DiagnosticTests
     {
         string source = Model("""
                 private Closed closed = new Closed();
-                private Sequential seq = nn.Sequential(nn.Linear(2, 2));
+                private Sequential seq = Layers();
+                private static Sequential Layers() => nn.Sequential(nn.Linear(2, 2));
                 private nn.Module<Tensor, Tensor> vague = nn.Linear(2, 2);
             """, """
             public class Closed : nn.Module<Tensor, Tensor>
@@ -325,7 +326,8 @@ public sealed class DiagnosticTests
         var present = GeneratorHarness.Run(source, [new TestManifest("/ckpt/m.manifest", manifest, "Demo.M")]);
         var absent = GeneratorHarness.Run(source, [new TestManifest("/ckpt/m.manifest", "proj.weight F32 [2,2]\n", "Demo.M")]);
 
-        Assert.Empty(present.Reported);
+        // The dictionary is filled outside its constructor, so its shapes are the one thing left unchecked.
+        Assert.Equal(["MG0026"], present.Reported.Select(d => d.Id));
         Diagnostic missing = Single(absent, "MG0007");
         Assert.StartsWith("'heads.{key}.weight' (parameter) is not in the checkpoint", missing.GetMessage());
     }

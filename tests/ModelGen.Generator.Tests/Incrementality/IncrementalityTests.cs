@@ -14,6 +14,7 @@ public sealed class IncrementalityTests
     [
         Steps.Parsed, Steps.Models, Steps.KeyTables, Steps.ModuleTypes, Steps.Manifests, Steps.Strict,
         Steps.MappingInputs, Steps.MappingDiagnostics, Steps.OrphanManifests, Steps.Diagnostics,
+        Steps.ShapeTables, Steps.Configs, Steps.ShapeInputs, Steps.ShapeDiagnostics,
     ];
 
     private static string ModelSource(string name) => $$"""
@@ -78,6 +79,7 @@ public sealed class IncrementalityTests
         var outputs = Outputs(driver).ToList();
         Assert.NotEmpty(outputs);
         Assert.Contains(outputs, o => o.Step == Steps.MappingDiagnostics);
+        Assert.Contains(outputs, o => o.Step == Steps.ShapeDiagnostics);
         Assert.All(outputs, o => Assert.True(
             o.Reason is IncrementalStepRunReason.Cached or IncrementalStepRunReason.Unchanged,
             $"{o.Step} was {o.Reason}"));
