@@ -17,7 +17,8 @@ namespace ModelGen.Cli.Tests;
 public sealed class BuildParityTests : IDisposable
 {
     private const string Model = "ModelGen.Cli.Tests.CheckTestModel";
-    private static readonly string[] CheckpointIds = ["MG0006", "MG0007", "MG0009", "MG0013"];
+    // MG0024 needs keys only; the shape kinds need a model the tool can build (the theory over ShapeParityModel below).
+    private static readonly string[] CheckpointIds = ["MG0006", "MG0007", "MG0009", "MG0013", "MG0024"];
 
     private readonly TestCheckpoints _checkpoints = new();
 
@@ -77,26 +78,115 @@ public sealed class BuildParityTests : IDisposable
         }
 
         // Every parameter of the test model has an initializer, so MG0013 cannot occur with it.
-        Assert.Equal(["MG0006", "MG0007", "MG0009"], ids.Order(StringComparer.Ordinal));
+        Assert.Equal(["MG0006", "MG0007", "MG0009", "MG0024"], ids.Order(StringComparer.Ordinal));
     }
 
-    private static ImmutableArray<Diagnostic> GeneratorDiagnostics(string manifestPath, string manifest)
+    private const string ShapeModel = "ModelGen.Cli.Tests.ShapeParityModel";
+    private static readonly string[] ShapeIds = [.. CheckpointIds, "MG0020", "MG0022", "MG0023"];
+
+    /// <summary>Which tensors of <see cref="ShapeParityModel"/>'s checkpoint differ from the model, per scenario.</summary>
+    public static TheoryData<string, string[]> ShapeScenarios() => new()
+    {
+        { "shapes clean", [] },
+        { "wrong width", ["layers.0.proj.weight F32 5,4", "layers.1.proj.weight F32 5,4", "layers.0.proj.bias F32 5", "layers.1.proj.bias F32 5"] },
+        { "wrong rank", ["layers.1.proj.bias F32 4,1"] },
+        { "wrong list length", ["layers.2.proj.weight F32 4,4", "layers.2.proj.bias F32 4"] },
+        { "I8 into F16", ["half.weight I8 4,4"] },
+        { "tied key in checkpoint", ["head.weight F32 6,4"] },
+    };
+
+    [Theory]
+    [MemberData(nameof(ShapeScenarios))]
+    public void Shape_dtype_list_and_tie_findings_equal_the_generators_diagnostics(string scenario, string[] changes)
+    {
+        string name = scenario.Replace(' ', '-');
+        string checkpoint = _checkpoints.Single(ShapeModelTensors(changes), name + ".safetensors");
+        string manifestPath = Path.Combine(_checkpoints.Folder, name + ".manifest");
+        Assert.Equal(0, CliRun.Of("manifest", checkpoint, "-o", manifestPath).ExitCode);
+
+        CliRun check = CliRun.Of("check", checkpoint, "--assembly", typeof(ShapeParityModel).Assembly.Location, "--model", ShapeModel, "--json");
+        using JsonDocument json = JsonDocument.Parse(check.Stdout);
+        Assert.True(json.RootElement.GetProperty("shapesChecked").GetBoolean(), json.RootElement.GetProperty("shapesNotChecked").GetString());
+        var fromTool = json.RootElement.GetProperty("findings").EnumerateArray()
+            .Select(f => f.GetProperty("severity").GetString() + " " + f.GetProperty("id").GetString() + ": " + f.GetProperty("message").GetString())
+            .Order(StringComparer.Ordinal).ToList();
+        var fromBuild = GeneratorDiagnostics(manifestPath, File.ReadAllText(manifestPath), "ShapeParityModel.cs", ShapeModel)
+            .Where(d => ShapeIds.Contains(d.Id))
+            .Select(d => d.Severity.ToString().ToLowerInvariant() + " " + d.Id + ": " + d.GetMessage(CultureInfo.InvariantCulture))
+            .Order(StringComparer.Ordinal).ToList();
+
+        Assert.Equal(fromBuild, fromTool);
+        Assert.Equal(fromBuild.Count == 0 ? 0 : 1, check.ExitCode);
+        // Each faulty scenario shows the kind it is about, so an empty pair of lists cannot pass for agreement.
+        string? expected = scenario switch
+        {
+            "wrong width" or "wrong rank" => "MG0020",
+            "wrong list length" => "MG0022",
+            "I8 into F16" => "MG0023",
+            "tied key in checkpoint" => "MG0024",
+            _ => null,
+        };
+        if (expected is null) Assert.Empty(fromTool);
+        else Assert.Contains(fromTool, f => f.Contains(" " + expected + ": ", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Check_says_when_it_cannot_build_the_model_for_shapes()
+    {
+        // CheckTestModel's constructor takes the block count, so the tool cannot build it and says so.
+        string checkpoint = _checkpoints.Single(TestCheckpoints.ModelTensors(), "unbuildable.safetensors");
+        CliRun check = CliRun.Of("check", checkpoint, "--assembly", typeof(CheckTestModel).Assembly.Location, "--model", Model);
+        Assert.Contains("shapes:   not checked (MG0020, MG0022, MG0023): ModelGen.Cli.Tests.CheckTestModel has no public parameterless constructor", check.Stdout);
+    }
+
+    /// <summary>
+    /// The tensors of <see cref="ShapeParityModel"/> with the right shapes and dtypes, with each change
+    /// (<c>key DTYPE d0,d1</c>) replacing or adding one tensor.
+    /// </summary>
+    private static List<KeyValuePair<string, TorchSharp.torch.Tensor>> ShapeModelTensors(string[] changes)
+    {
+        var tensors = new SortedDictionary<string, TorchSharp.torch.Tensor>(StringComparer.Ordinal)
+        {
+            ["embed.weight"] = TorchSharp.torch.zeros(6, 4),
+            ["half.weight"] = TorchSharp.torch.zeros(4, 4, dtype: TorchSharp.torch.ScalarType.Float16),
+        };
+        for (int i = 0; i < 2; i++)
+        {
+            tensors[$"layers.{i}.proj.weight"] = TorchSharp.torch.zeros(4, 4);
+            tensors[$"layers.{i}.proj.bias"] = TorchSharp.torch.zeros(4);
+        }
+        foreach (string change in changes)
+        {
+            string[] parts = change.Split(' ');
+            long[] shape = parts[2].Split(',').Select(long.Parse).ToArray();
+            var dtype = parts[1] switch
+            {
+                "I8" => TorchSharp.torch.ScalarType.Int8,
+                "F16" => TorchSharp.torch.ScalarType.Float16,
+                _ => TorchSharp.torch.ScalarType.Float32,
+            };
+            tensors[parts[0]] = TorchSharp.torch.zeros(shape, dtype: dtype);
+        }
+        return tensors.ToList();
+    }
+
+    private static ImmutableArray<Diagnostic> GeneratorDiagnostics(string manifestPath, string manifest, string resource = "CheckTestModel.cs", string model = Model)
     {
         string source;
-        using (var stream = typeof(BuildParityTests).Assembly.GetManifestResourceStream("CheckTestModel.cs")!)
+        using (var stream = typeof(BuildParityTests).Assembly.GetManifestResourceStream(resource)!)
         using (var reader = new StreamReader(stream))
             source = reader.ReadToEnd();
         var parse = CSharpParseOptions.Default.WithLanguageVersion(LanguageVersion.Latest);
         var compilation = CSharpCompilation.Create(
             "ParityModels",
-            [CSharpSyntaxTree.ParseText(source, parse, "CheckTestModel.cs")],
+            [CSharpSyntaxTree.ParseText(source, parse, resource)],
             [
                 .. Basic.Reference.Assemblies.Net100.References.All,
                 MetadataReference.CreateFromFile(typeof(TorchSharp.torch).Assembly.Location),
                 MetadataReference.CreateFromFile(typeof(ShardedModelAttribute).Assembly.Location),
             ],
             new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary));
-        var perFile = ImmutableDictionary<string, string>.Empty.Add(ShardedModelGenerator.ModelMetadata, Model);
+        var perFile = ImmutableDictionary<string, string>.Empty.Add(ShardedModelGenerator.ModelMetadata, model);
         GeneratorDriver driver = CSharpGeneratorDriver.Create(
             [new ShardedModelGenerator().AsSourceGenerator()],
             [new ManifestText(manifestPath, manifest)],

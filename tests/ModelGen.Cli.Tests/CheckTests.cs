@@ -86,11 +86,13 @@ public sealed class CheckTests : IDisposable
     }
 
     [Fact]
-    public void Tied_key_present_in_the_checkpoint_is_not_a_finding()
+    public void Tied_key_present_in_the_checkpoint_is_reported_as_MG0024()
     {
         CliRun run = Check(TestCheckpoints.ModelTensors(with: ["head.weight"]));
 
-        Assert.Equal(0, run.ExitCode);
+        // The build warns (the load compares the two tensors and fails if they differ), so check does too.
+        Assert.Equal(1, run.ExitCode);
+        Assert.Contains("warning MG0024: 'head.weight' is [TiedTo(\"embed.weight\")], but the checkpoint holds both 'head.weight' and 'embed.weight'", run.Stdout);
         Assert.Contains("'head.weight' shares the storage of 'embed.weight' (the checkpoint also holds a copy)", run.Stdout);
     }
 

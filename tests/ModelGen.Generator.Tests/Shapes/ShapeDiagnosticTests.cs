@@ -229,7 +229,7 @@ public sealed class ShapeDiagnosticTests
 
         Assert.Equal("MG0023", d.Id);
         Assert.Equal(DiagnosticSeverity.Error, d.Severity);
-        Assert.Equal("Checkpoint key 'proj.weight' is I8, which the loader cannot convert into the Float16 of 'M.proj.weight' (floating point converts only into floating point, other types only into themselves)", d.GetMessage());
+        Assert.Equal("Checkpoint key 'proj.weight' is I8, which the loader cannot convert into the Float16 of 'M.proj.weight' (the loader converts floating point only into floating point, and other types not into floating point)", d.GetMessage());
         AssertAt(d, bad, "proj =");
         AssertClean(ShapeHarness.Run(good, "proj.weight BF16 [2,2]\n"));
         Assert.Equal("MG0023", Assert.Single(ShapeHarness.Run(good, "proj.weight I8 [2,2]\n").Reported).Id);

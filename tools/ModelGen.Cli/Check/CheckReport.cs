@@ -34,6 +34,12 @@ internal sealed record CheckReport(
     IReadOnlyList<ComputedKey> Computed,
     IReadOnlyList<string> OptionalMissing)
 {
+    /// <summary>
+    /// Why shapes, list lengths and dtypes (MG0020, MG0022, MG0023) were not compared, or <see langword="null"/> when
+    /// the model was built on the meta device and they were.
+    /// </summary>
+    public string? ShapesNotChecked { get; init; }
+
     /// <summary>True when the build would report nothing.</summary>
     public bool IsClean => Findings.Count == 0;
 }

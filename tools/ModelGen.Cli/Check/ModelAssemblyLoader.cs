@@ -4,8 +4,8 @@ using ModelGen.Mapping;
 
 namespace ModelGen.Cli.Check;
 
-/// <summary>A [ShardedModel] class found in a built assembly, with its generated key table.</summary>
-internal sealed record LoadedModel(string Name, CheckpointKeyTable Keys);
+/// <summary>A [ShardedModel] class found in a built assembly, with its generated key table and its type (to build it on meta).</summary>
+internal sealed record LoadedModel(string Name, CheckpointKeyTable Keys, Type? Type = null);
 
 /// <summary>Finds the [ShardedModel] classes of a built assembly through their generated static <c>CheckpointKeys</c> property.</summary>
 internal static class ModelAssemblyLoader
@@ -45,7 +45,7 @@ internal static class ModelAssemblyLoader
             if (value is not CheckpointKeyTable table)
                 throw Usage("ModelGenVersionMismatch", fullPath,
                     $"{type.FullName}.{KeyTableProperty} is not this tool's key table type: the model was built against a ModelGen this tool cannot share ({property.PropertyType.Assembly.GetName().Version}).");
-            models.Add(new LoadedModel(type.FullName ?? type.Name, table));
+            models.Add(new LoadedModel(type.FullName ?? type.Name, table, type));
         }
         return models.OrderBy(m => m.Name, StringComparer.Ordinal).ToList();
     }

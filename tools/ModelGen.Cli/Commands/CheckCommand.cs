@@ -43,6 +43,12 @@ internal static class CheckCommand
                 LoadedModel selected = ModelAssemblyLoader.Select(ModelAssemblyLoader.Load(assemblyPath), parse.GetValue(model), Path.GetFullPath(assemblyPath));
                 CheckpointKeySet keys = CheckpointKeySet.Read(parse.GetValue(path)!);
                 CheckReport report = KeyTableMatcher.Match(selected.Name, selected.Keys, keys.Keys.Select(k => k.Key));
+                ModelShapes shapes = selected.Type is null ? new(null, "the model's type is not available") : ModelShapeReader.Read(selected.Type);
+                report = report with
+                {
+                    Findings = [.. report.Findings, .. ShapeFindings.Compare(selected.Keys, shapes.Slots, keys.Keys)],
+                    ShapesNotChecked = shapes.NotChecked,
+                };
                 if (asJson) WriteJson(console.Output, keys, report);
                 else WriteText(console.Output, keys, report);
                 return report.IsClean ? ExitCodes.Ok : ExitCodes.Failed;
@@ -68,6 +74,8 @@ internal static class CheckCommand
             string examples = string.Join(", ", report.OptionalMissing.Take(MaxListed).Select(k => $"'{k}'"));
             output.WriteLine($"optional: {report.OptionalMissing.Count} key{(report.OptionalMissing.Count == 1 ? "" : "s")} not in the checkpoint, which exist only for some instances ({examples}{(report.OptionalMissing.Count > MaxListed ? ", ..." : "")})");
         }
+        if (report.ShapesNotChecked is not null)
+            output.WriteLine($"shapes:   not checked (MG0020, MG0022, MG0023): {report.ShapesNotChecked}");
         if (report.IgnoredKeys.Count > 0)
         {
             string examples = string.Join(", ", report.IgnoredKeys.Take(MaxListed).Select(k => $"'{k}'"));
@@ -94,6 +102,8 @@ internal static class CheckCommand
             w.WriteNumber("modelPatterns", report.ModelPatterns);
             w.WriteNumber("checkpointKeys", report.CheckpointKeys);
             w.WriteNumber("mappedKeys", report.MappedKeys);
+            w.WriteBoolean("shapesChecked", report.ShapesNotChecked is null);
+            w.WriteString("shapesNotChecked", report.ShapesNotChecked);
             w.WriteStartArray("findings");
             foreach (CheckFinding finding in report.Findings)
             {
