@@ -57,11 +57,32 @@ internal static class CreationFinder
     /// <summary>A layer or custom module: the one creation's arguments by parameter name.</summary>
     private static CreationSpec? Call(List<ExpressionSyntax> creations, SemanticModels models, DimEvaluator evaluator, ITypeSymbol? expected)
     {
-        ExpressionSyntax expression = DimEvaluator.Unwrap(creations[0]);
-        EquatableArray<NamedDim>? arguments = Arguments(expression, models, evaluator, expected);
+        (ExpressionSyntax expression, DimEvaluator inner) = ThroughHelpers(DimEvaluator.Unwrap(creations[0]), models, evaluator);
+        EquatableArray<NamedDim>? arguments = Arguments(expression, models, inner, expected);
         if (arguments is null) return new CreationSpec(EquatableArray<NamedDim>.Empty, LocationInfo.FromSyntax(expression), null, Complete: false);
-        bool complete = creations.Count == 1 || creations.Skip(1).All(c => Arguments(DimEvaluator.Unwrap(c), models, evaluator, expected) is { } other && Same(other, arguments.Value));
+        bool complete = creations.Count == 1 || creations.Skip(1).All(c => ArgumentsThroughHelpers(c, models, evaluator, expected) is { } other && Same(other, arguments.Value));
         return new CreationSpec(complete ? arguments.Value : EquatableArray<NamedDim>.Empty, LocationInfo.FromSyntax(expression), null, complete);
+    }
+
+    /// <summary>
+    /// The creation a chain of the user's helper methods returns (<see cref="HelperMethods"/>), with an evaluator in
+    /// which the helpers' parameters have the values the calls gave them; the expression itself when it is no helper call.
+    /// </summary>
+    private static (ExpressionSyntax Expression, DimEvaluator Evaluator) ThroughHelpers(ExpressionSyntax expression, SemanticModels models, DimEvaluator evaluator)
+    {
+        for (int depth = 0; depth < HelperMethods.MaxDepth && expression is InvocationExpressionSyntax call && TorchFactory(call) is null; depth++)
+        {
+            if (HelperMethods.Returned(call, models) is not { } helper) break;
+            evaluator = evaluator.ForHelper(helper.Method, HelperMethods.Bind(call, helper.Method, evaluator));
+            expression = helper.Returned;
+        }
+        return (expression, evaluator);
+    }
+
+    private static EquatableArray<NamedDim>? ArgumentsThroughHelpers(ExpressionSyntax creation, SemanticModels models, DimEvaluator evaluator, ITypeSymbol? expected)
+    {
+        (ExpressionSyntax expression, DimEvaluator inner) = ThroughHelpers(DimEvaluator.Unwrap(creation), models, evaluator);
+        return Arguments(expression, models, inner, expected);
     }
 
     /// <summary>Two creations that evaluate to the same values (their locations may differ).</summary>
@@ -253,9 +274,9 @@ internal static class CreationFinder
         EquatableArray<NamedDim> arguments = EquatableArray<NamedDim>.Empty;
         bool complete = false;
         ITypeSymbol? element = field.Type is INamedTypeSymbol { TypeArguments.Length: 1 } container ? container.TypeArguments[0] : null;
-        if (entries.Count > 0 && Arguments(DimEvaluator.Unwrap(entries[0]), models, evaluator, element) is { } first)
+        if (entries.Count > 0 && ArgumentsThroughHelpers(entries[0], models, evaluator, element) is { } first)
         {
-            complete = entries.Skip(1).All(e => Arguments(DimEvaluator.Unwrap(e), models, evaluator, element) is { } other && Same(other, first));
+            complete = entries.Skip(1).All(e => ArgumentsThroughHelpers(e, models, evaluator, element) is { } other && Same(other, first));
             if (complete) arguments = first;
         }
         return new CreationSpec(arguments, location, length, complete);

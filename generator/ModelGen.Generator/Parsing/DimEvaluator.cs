@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.Globalization;
 using System.Linq;
 using Microsoft.CodeAnalysis;
@@ -21,12 +22,24 @@ internal sealed class DimEvaluator
 
     private readonly SemanticModels _models;
     private readonly INamedTypeSymbol _owner;
+    private readonly IMethodSymbol? _helper;
+    private readonly Dictionary<string, DimExpr>? _helperArguments;
 
     public DimEvaluator(SemanticModels models, INamedTypeSymbol owner)
     {
         _models = models;
         _owner = owner;
     }
+
+    private DimEvaluator(SemanticModels models, INamedTypeSymbol owner, IMethodSymbol helper, Dictionary<string, DimExpr> arguments)
+        : this(models, owner)
+    {
+        _helper = helper;
+        _helperArguments = arguments;
+    }
+
+    /// <summary>An evaluator for the body of a helper method, whose parameters take the values a call gave them.</summary>
+    public DimEvaluator ForHelper(IMethodSymbol helper, Dictionary<string, DimExpr> arguments) => new(_models, _owner, helper, arguments);
 
     public DimExpr Evaluate(ExpressionSyntax expression) => Evaluate(expression, 0);
 
@@ -126,6 +139,8 @@ internal sealed class DimEvaluator
         }
         switch (symbol)
         {
+            case IParameterSymbol parameter when _helper is not null && SymbolEqualityComparer.Default.Equals(parameter.ContainingSymbol, _helper):
+                return _helperArguments!.TryGetValue(parameter.Name, out DimExpr? bound) ? bound : DimExpr.Opaque(text, location);
             case IParameterSymbol parameter when parameter.ContainingSymbol is IMethodSymbol { MethodKind: MethodKind.Constructor } constructor
                                                  && SymbolEqualityComparer.Default.Equals(constructor.ContainingType, _owner):
                 return DimExpr.Of(DimKind.Parameter, parameter.Name, text, location);

@@ -74,7 +74,7 @@ internal sealed class LayerArguments
         return anyOn && anyOff ? Presence.Runtime : anyOn ? Presence.Always : Presence.Never;
     }
 
-    private void Add(ExpressionSyntax expression)
+    private void Add(ExpressionSyntax expression, int helperDepth = 0)
     {
         while (true)
         {
@@ -88,6 +88,10 @@ internal sealed class LayerArguments
         }
         switch (expression)
         {
+            // A helper method of the user's that returns one creation: its arguments decide (nn.Linear's default hasBias).
+            case InvocationExpressionSyntax invocation when helperDepth < HelperMethods.MaxDepth && HelperMethods.Returned(invocation, _models) is { } helper:
+                Add(helper.Returned, helperDepth + 1);
+                break;
             case InvocationExpressionSyntax invocation: _creations.Add(new Creation(expression, invocation.ArgumentList)); break;
             case BaseObjectCreationExpressionSyntax creation: _creations.Add(new Creation(expression, creation.ArgumentList)); break;
             // Created by something the generator cannot evaluate (a helper's result, a conditional, ...).
