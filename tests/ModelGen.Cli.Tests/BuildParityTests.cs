@@ -117,6 +117,14 @@ public sealed class BuildParityTests : IDisposable
 
         Assert.Equal(fromBuild, fromTool);
         Assert.Equal(fromBuild.Count == 0 ? 0 : 1, check.ExitCode);
+        // The committed manifest carries the shapes and dtypes too: checking it finds the same.
+        CliRun fromManifest = CliRun.Of("check", manifestPath, "--assembly", typeof(ShapeParityModel).Assembly.Location, "--model", ShapeModel, "--json");
+        using (JsonDocument manifestJson = JsonDocument.Parse(fromManifest.Stdout))
+        {
+            Assert.Equal(fromTool, manifestJson.RootElement.GetProperty("findings").EnumerateArray()
+                .Select(f => f.GetProperty("severity").GetString() + " " + f.GetProperty("id").GetString() + ": " + f.GetProperty("message").GetString())
+                .Order(StringComparer.Ordinal).ToList());
+        }
         // Each faulty scenario shows the kind it is about, so an empty pair of lists cannot pass for agreement.
         string? expected = scenario switch
         {
