@@ -39,6 +39,9 @@ public static class JsonReport
             json.WriteNumber("construct_seconds", result.ConstructSeconds);
             json.WriteNumber("load_seconds", result.Load.Seconds);
             json.WriteNumber("load_bytes_per_second", result.Load.BytesPerSecond);
+            json.WriteStartObject("load_phases");
+            foreach ((string phase, double seconds) in result.Load.PhaseSeconds) json.WriteNumber(phase, seconds);
+            json.WriteEndObject();
             json.WriteNumber("init_calls_on_loaded", result.Load.InitCallsOnLoaded);
             json.WriteNumber("keys_loaded", result.Load.LoadedKeys.Count);
             json.WriteNumber("keys_initialized", result.Load.InitializedKeys.Count);
