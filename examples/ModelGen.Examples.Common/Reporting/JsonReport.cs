@@ -39,6 +39,8 @@ public static class JsonReport
             json.WriteNumber("construct_seconds", result.ConstructSeconds);
             json.WriteNumber("load_seconds", result.Load.Seconds);
             json.WriteNumber("load_bytes_per_second", result.Load.BytesPerSecond);
+            // Flat keys (load_phase_catalog_seconds, ...): the benchmark's reader takes one object per line, not nested.
+            foreach ((string phase, double seconds) in result.Load.PhaseSeconds) json.WriteNumber($"load_phase_{phase}_seconds", seconds);
             json.WriteNumber("init_calls_on_loaded", result.Load.InitCallsOnLoaded);
             json.WriteNumber("keys_loaded", result.Load.LoadedKeys.Count);
             json.WriteNumber("keys_initialized", result.Load.InitializedKeys.Count);

@@ -100,6 +100,17 @@ public sealed record LoadReport
     /// <summary>Wall-clock seconds of the load on this rank, from opening the checkpoint to the last check.</summary>
     public required double Seconds { get; init; }
 
+    /// <summary>
+    /// Where <see cref="Seconds"/> went on this rank, phase by phase in the order they ran: <c>catalog</c> (rank 0
+    /// opens and validates the checkpoint, every rank receives its catalog), <c>nodes</c> (grouping the ranks by node),
+    /// <c>plan</c> (matching the catalog with the model), <c>items</c> (a fully sharded load's list of what moves), <c>transport</c> (choosing how the data moves, the peer-read
+    /// probe included), <c>transfer</c> (reading, moving and placing every tensor; a fully sharded load breaks it down into
+    /// <c>allocate</c>, <c>prepare</c> (rank 0 makes each batch resident), <c>agree</c> (the per-batch error agreement,
+    /// where the other ranks wait for rank 0), <c>move</c> and <c>complete</c>, leaving the rest in <c>transfer</c>), <c>finish</c> (ties, computed
+    /// buffers, the final checks). The values add up to about <see cref="Seconds"/>.
+    /// </summary>
+    public IReadOnlyList<KeyValuePair<string, double>> PhaseSeconds { get; init; } = [];
+
     /// <summary>Initializer calls that ran on a key that was loaded: 0 unless something is badly wrong.</summary>
     public required int InitCallsOnLoaded { get; init; }
 

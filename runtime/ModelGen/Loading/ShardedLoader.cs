@@ -79,11 +79,13 @@ public static class ShardedLoader
         private bool _readsOnEveryNode;
         private bool _readsOwnCopy;
         private int _tensorsDone;
+        private readonly LoadPhases _phases = new();
 
         public LoadReport Execute()
         {
             long rssBefore = ProcessMemory.CurrentRssBytes();
             var clock = Stopwatch.StartNew();
+            _phases.Restart();
             bool isRoot = group.Rank == 0;
 
             SafeTensorsCheckpoint? checkpoint = null;
@@ -91,10 +93,13 @@ public static class ShardedLoader
             try
             {
                 CheckpointCatalog catalog = ShareCatalog(isRoot, out checkpoint);
+                _phases.Mark("catalog");
                 checkpoint = ShareNodes(checkpoint);
+                _phases.Mark("nodes");
                 IReadOnlyList<TensorSlot> slots = model.GetTensorSlots();
                 LoadPlan plan = AgreeOnPlan(catalog, slots);
                 IReadOnlyList<string> identicalTies = AgreeOnTiedCopies(plan, checkpoint, catalog);
+                _phases.Mark("plan");
                 int total = plan.Loads.Count + plan.Inits.Count;
                 long totalBytes = plan.TotalBytes;
 
@@ -124,6 +129,7 @@ public static class ShardedLoader
                 }
 
                 CheckNothingLeftOnMeta(slots);
+                _phases.Mark("finish");
                 return new LoadReport
                 {
                     Rank = group.Rank,
@@ -150,6 +156,7 @@ public static class ShardedLoader
                     ParameterBytes = _bytesDone,
                     MappedBytes = _mappedBytes,
                     Seconds = clock.Elapsed.TotalSeconds,
+                    PhaseSeconds = _phases.Snapshot(),
                     InitCallsOnLoaded = _loaded.Sum(k => _initCalls.GetValueOrDefault(k)),
                     RssBeforeLoadBytes = rssBefore,
                     PeakRssBytes = ProcessMemory.PeakRssBytes(),
@@ -175,6 +182,7 @@ public static class ShardedLoader
                     t => RunInitializer(step.Slot, t), () => $"initializing '{step.Slot.Key}'"))))
                 .ToArray();
             IBatchTransport? transport = TransportSelection.ChooseBatch(group, options.Transport, _counts);
+            _phases.Mark("transport");
             TensorTransfer.Run(group, transport, TensorTransfer.Batches(transfers, t => t.Item.ByteCount), t => t.Item, _modelName,
                 (batch, tensors) =>
                 {
@@ -186,6 +194,7 @@ public static class ShardedLoader
                         Report(batch[i].Slot.Key, total, totalBytes, batch[i].Item.ByteCount);
                     }
                 }, _readsOwnCopy);
+            _phases.Mark("transfer");
             return transport?.Name ?? "none";
         }
 
@@ -209,7 +218,9 @@ public static class ShardedLoader
                     t => RunInitializer(step.Slot, t), () => $"initializing '{step.Slot.Key}'"))))
                 .ToArray();
 
+            _phases.Mark("items");
             IShardTransport? transport = TransportSelection.ChooseShard(group, options.Transport, _counts);
+            _phases.Mark("transport");
             using var staging = transport as IDisposable;
             _receivedBytes = ShardedTransfer.Run(group, transport, steps.Select(s => s.Item).ToArray(), _modelName,
                 (index, padded, view) =>
@@ -231,7 +242,8 @@ public static class ShardedLoader
                     Place(slot, view);
                     (loaded ? _loaded : _initialized).Add(slot.Key);
                     Report(slot.Key, total, totalBytes, item.ByteCount);
-                }, _readsOwnCopy);
+                }, _readsOwnCopy, _phases);
+            _phases.Mark("transfer");
             return transport?.Name ?? "none";
         }
 

@@ -1,4 +1,5 @@
 using ModelGen.Distributed;
+using ModelGen.Loading;
 using ModelGen.Native;
 using TorchSharp;
 
@@ -28,13 +29,15 @@ internal sealed class ShardedTransfer
     private readonly State[] _state;
     private readonly bool _isRoot;
     private readonly bool _readsOwnCopy;
+    private readonly LoadPhases _phases;
     private torch.Tensor? _readBuffer;
     private long _batches;
 
     private ShardedTransfer(IProcessGroup group, IReadOnlyList<ShardedLoadItem> items, string model,
-        Action<int, torch.Tensor, torch.Tensor> completed, bool readsOwnCopy)
+        Action<int, torch.Tensor, torch.Tensor> completed, bool readsOwnCopy, LoadPhases? phases)
     {
         _readsOwnCopy = readsOwnCopy;
+        _phases = phases ?? new LoadPhases();
         _group = group;
         _items = items;
         _model = model;
@@ -58,11 +61,12 @@ internal sealed class ShardedTransfer
     /// <param name="model">The model's name, for messages.</param>
     /// <param name="completed">Receives each item once every rank holds its rows.</param>
     /// <param name="readsOwnCopy">Whether this rank, a node's leader other than rank 0, reads the items marked <see cref="ShardedLoadItem.ReadByEveryLeader"/> itself.</param>
+    /// <param name="phases">Where the time of the transfer's steps is charged: allocate, prepare, agree, move, complete.</param>
     /// <returns>The bytes this rank received.</returns>
     public static long Run(IProcessGroup group, IShardTransport? transport, IReadOnlyList<ShardedLoadItem> items,
-        string model, Action<int, torch.Tensor, torch.Tensor> completed, bool readsOwnCopy = false)
+        string model, Action<int, torch.Tensor, torch.Tensor> completed, bool readsOwnCopy = false, LoadPhases? phases = null)
     {
-        var run = new ShardedTransfer(group, items, model, completed, readsOwnCopy);
+        var run = new ShardedTransfer(group, items, model, completed, readsOwnCopy, phases);
         run.Execute(transport);
         return run.ReceivedBytes;
     }
@@ -73,21 +77,32 @@ internal sealed class ShardedTransfer
         Exception? moveFailure = null;
         try
         {
-            _group.ThrowIfAnyRankFailed(LocalFailure.Of(AllocateAll));
+            Exception? allocateFailure = LocalFailure.Of(AllocateAll);
+            _phases.Mark("allocate");
+            _group.ThrowIfAnyRankFailed(allocateFailure);
+            _phases.Mark("agree");
             foreach (IReadOnlyList<ShardPiece> batch in Batches())
             {
                 var moves = new List<PieceMove>(batch.Count);
                 Exception? failure = LocalFailure.Of(() => PrepareBatch(batch, moves));
+                _phases.Mark("prepare");
                 _group.ThrowIfAnyRankFailed(failure ?? moveFailure);
+                _phases.Mark("agree");
 
                 // The new batch moves first, so the other ranks start copying while rank 0 drops the last one's pages.
                 Exception? newMoveFailure = transport?.Move(moves);
+                _phases.Mark("move");
                 Exception? completeFailure = Complete(moving);
+                _phases.Mark("complete");
                 moveFailure = newMoveFailure ?? completeFailure;
                 moving = moves;
             }
             _group.ThrowIfAnyRankFailed(moveFailure);
-            _group.ThrowIfAnyRankFailed(Complete(moving));
+            _phases.Mark("agree");
+            Exception? lastFailure = Complete(moving);
+            _phases.Mark("complete");
+            _group.ThrowIfAnyRankFailed(lastFailure);
+            _phases.Mark("agree");
             FreeReadBuffer();
         }
         catch

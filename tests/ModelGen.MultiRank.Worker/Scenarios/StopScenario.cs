@@ -8,7 +8,7 @@ namespace ModelGen.MultiRank.Worker.Scenarios;
 
 /// <summary>
 /// A rank that stops responding: after a first barrier, rank "stopper" sends itself SIGSTOP; the others call a
-/// collective ("at": agree, barrier, all-gather, load, or node: with the ranks grouped by node before the stop, the
+/// collective ("at": agree, barrier, all-gather, scatter, gather, load, or node: with the ranks grouped by node before the stop, the
 /// leaders wait in a barrier of the leaders' group and then of their node's, the other ranks in their node's) with a timeout of "timeout" seconds and report the
 /// <see cref="DistributedTimeoutException"/>, then that a further collective is refused at once and that Dispose
 /// returns. Every rank first reports its process id, so that the test can kill what is left.
@@ -97,8 +97,30 @@ internal static partial class StopScenario
                 using (var output = TorchSharp.torch.empty(group.Size << 20))
                     group.AllGather(input, output);
                 break;
+            case "scatter":
+                MoveParts(group, scatter: true);
+                break;
+            case "gather":
+                MoveParts(group, scatter: false);
+                break;
             default:
                 throw new ArgumentException($"unknown collective '{at}'");
+        }
+    }
+
+    /// <summary>A scatter (or gather) of 1 MiB per rank from (or to) rank 0: its size agreement and its data phase are one collective.</summary>
+    private static unsafe void MoveParts(IProcessGroup group, bool scatter)
+    {
+        const long PartBytes = 1 << 20;
+        long[] counts = Enumerable.Repeat(PartBytes, group.Size).ToArray();
+        long[] offsets = Enumerable.Range(0, group.Size).Select(r => r * PartBytes).ToArray();
+        byte[] all = new byte[group.Rank == 0 ? group.Size * PartBytes : 0];
+        byte[] own = new byte[PartBytes];
+        fixed (byte* whole = all)
+        fixed (byte* part = own)
+        {
+            if (scatter) group.ScatterNative((nint)whole, counts, offsets, (nint)part, PartBytes);
+            else group.GatherNative((nint)part, PartBytes, (nint)whole, counts, offsets);
         }
     }
 

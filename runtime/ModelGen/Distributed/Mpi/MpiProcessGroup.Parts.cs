@@ -85,7 +85,8 @@ public sealed unsafe partial class MpiProcessGroup
         if (mine < 0)
             throw new ArgumentException(rootProblem ?? NativeArguments.RootRefused(operation, root), nameof(byteCounts));
 
-        long highest = AllReduceMax(mine == count ? 0 : Size - Rank);
+        // Still the same collective: its timeout names the scatter or gather, not the reduction inside it.
+        long highest = MaxOfEntered(mine == count ? 0 : Size - Rank);
         if (highest == 0)
             return;
         int disagreeing = checked((int)(Size - highest));

@@ -329,6 +329,15 @@ public sealed unsafe partial class MpiProcessGroup : IProcessGroup
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         Enter(nameof(AllReduceMax));
+        return MaxOfEntered(value);
+    }
+
+    /// <summary>
+    /// The max-reduction inside a collective that already entered under its own name (the size agreement of a
+    /// scatter or gather): a timeout here, and in the data phase after it, names that collective.
+    /// </summary>
+    private long MaxOfEntered(long value)
+    {
         long result;
         nint request;
         _api.Check(_api.Iallreduce(&value, &result, 1, _api.Int64, _api.OpMax, _comm, &request), "MPI_Iallreduce");

@@ -1,5 +1,4 @@
 using System.Runtime.InteropServices;
-using System.Security.Cryptography;
 using ModelGen.Distributed;
 using ModelGen.Native;
 using ModelGen.Sharding;
@@ -96,7 +95,9 @@ internal static class TransportSelection
             if (isRoot)
             {
                 PeerMemory.AllowPeersToRead();
-                *secret = BitConverter.ToInt64(RandomNumberGenerator.GetBytes(sizeof(long)));
+                // Unpredictable enough to tell processes apart; the shared generator needs no cryptography library
+                // loaded (which costs the first load tens of milliseconds while every other rank waits).
+                *secret = Random.Shared.NextInt64(long.MinValue, long.MaxValue);
                 message[0] = Environment.ProcessId;
                 message[1] = (long)secret;
                 message[2] = *secret;
