@@ -69,14 +69,16 @@ public static class TrainScenario
         IReadOnlyList<string>? units = options.Text("units", "layers") == "all"
             ? [.. Enumerable.Range(0, shape.Layers).Select(i => $"layers.{i}"), "embed_tokens", "norm", "lm_head"]
             : null;
-        using ShardedTraining? sharded = mode == "sharded" ? ShardedTraining.Attach(model, new ShardedTrainingOptions { Units = units }) : null;
+        using ShardedTraining? sharded = mode == "sharded" ? ShardedTraining.Attach(model, new ShardedTrainingOptions { Units = units, BucketBytes = options.Long("bucket", ReplicatedTrainingOptions.DefaultBucketBytes) }) : null;
         if (replicated is not null) report.Event("buckets", ("count", replicated.BucketCount));
         bool measure = options.Text("memory", "no") == "yes";
         long rssBefore = ProcessMemory.CurrentRssBytes();
         if (measure) ResetPeakRss();
 
+        CollectiveTraffic stepTraffic = default;
         for (int step = 1; step <= steps; step++)
         {
+            CollectiveTraffic before = sharded?.Traffic ?? replicated?.Traffic ?? default;
             optimizer.zero_grad();
             int current = step;
             torch.Tensor Loss()
@@ -119,11 +121,14 @@ public static class TrainScenario
                 return 3;
             }
             optimizer.step();
+            stepTraffic = (sharded?.Traffic ?? replicated?.Traffic ?? default) - before;
             report.Event("step", ("step", step), ("loss", loss.item<float>().ToString("R", CultureInfo.InvariantCulture)),
                 ("norm", norm.ToString("R", CultureInfo.InvariantCulture)));
             loss.Dispose();
         }
 
+        report.Event("traffic", ("allReduce", stepTraffic.AllReduceBytes), ("allGather", stepTraffic.AllGatherBytes),
+            ("reduceScatter", stepTraffic.ReduceScatterBytes), ("ranks", stepTraffic.Ranks));
         if (measure)
             report.Event("memory", ("rssBefore", rssBefore), ("peakRss", ProcessMemory.PeakRssBytes()), ("parameterBytes", loaded.ParameterBytes),
                 ("peakGathered", sharded?.PeakGatheredBytes ?? 0));
