@@ -57,6 +57,7 @@ public sealed class ReplicatedTraining
         if (options.BucketBytes <= 0)
             throw new ArgumentOutOfRangeException(nameof(options), options.BucketBytes, $"{nameof(ReplicatedTrainingOptions.BucketBytes)} must be positive.");
         IProcessGroup group = options.ProcessGroup ?? ProcessGroups.FromEnvironment();
+        if (options.MapLargeAllocations) LargeAllocations.MapFromSystem();
         var parameters = model.named_parameters().Where(p => p.parameter.requires_grad).Select(p => (p.name, (torch.Tensor)p.parameter)).ToList();
         var traffic = new TrafficCounter(group.Size);
         return new ReplicatedTraining(group, new GradientAverager(group, parameters, options.BucketBytes, nameof(ReplicatedTraining), traffic), traffic);

@@ -82,6 +82,7 @@ public sealed partial class ShardedTraining : IDisposable
         if (options.BucketBytes <= 0)
             throw new ArgumentOutOfRangeException(nameof(options), options.BucketBytes, $"{nameof(ShardedTrainingOptions.BucketBytes)} must be positive.");
         UnitPlan plan = UnitPlan.Of(model, options.Units);
+        if (options.MapLargeAllocations) LargeAllocations.MapFromSystem();
         ModelSharding sharding = plan.Sharding;
         var slots = model.GetTensorSlots().ToDictionary(s => s.Key, StringComparer.Ordinal);
         var members = sharding.Sharded.ToDictionary(s => s.Key, s => slots[s.Key].Get()!, StringComparer.Ordinal);

@@ -19,4 +19,11 @@ public sealed class ShardedTrainingOptions
     /// windows, so it never needs a second full-size copy. 25 MiB by default.
     /// </summary>
     public long BucketBytes { get; init; } = ReplicatedTrainingOptions.DefaultBucketBytes;
+
+    /// <summary>
+    /// Whether <see cref="ShardedTraining.Attach"/> fixes the C allocator's mmap threshold at 1 MiB for the process
+    /// (<see cref="LargeAllocations.MapFromSystem"/>), so the gathered units and full gradients freed every step leave
+    /// the resident memory. On by default.
+    /// </summary>
+    public bool MapLargeAllocations { get; init; } = true;
 }
