@@ -18,6 +18,7 @@ import math
 import mmap
 import os
 import time
+import warnings
 
 import torch
 import torch.distributed as dist
@@ -149,6 +150,8 @@ def load(model, folder, dtype):
     parameters = dict(model.named_parameters())
     entries = [e for f in checkpoint_files(folder) for e in read_header(f)]
     maps = {}
+    # The map is read-only and only read from: PyTorch's warning about non-writable buffers does not apply.
+    warnings.filterwarnings("ignore", message="The given buffer is not writable")
     with torch.no_grad():
         for name, file_dtype, shape, file, offset, nbytes in entries:
             if name not in parameters:
@@ -198,7 +201,8 @@ def main():
     param_bytes = sum(p.numel() * p.element_size() for p in model.parameters())
     ddp = DistributedDataParallel(model)
     ids = rank_batch(args.train_sequences, args.train_length, config["vocab_size"], rank, size)
-    optimizer = torch.optim.AdamW(model.parameters(), lr=LEARNING_RATE)
+    # TorchSharp's AdamW, which the example uses, defaults to no weight decay; PyTorch's to 0.01.
+    optimizer = torch.optim.AdamW(model.parameters(), lr=LEARNING_RATE, weight_decay=0.0)
     dist.barrier()
 
     rss_before = status_bytes("VmRSS:")
