@@ -43,8 +43,8 @@ internal static class TrainTargets
             if (replicated is null || other is null) continue;
             double worst = replicated.Losses.Zip(other.Losses, (a, b) => Math.Abs(a - b) / Math.Abs(a)).DefaultIfEmpty(double.PositiveInfinity).Max();
             bool sameCount = replicated.Losses.Length == other.Losses.Length;
-            yield return new(other.Ranks, F($"{other.Scenario} losses vs modelgen-replicated, largest relative difference"), F($"<= {LossTolerance:E0}"),
-                sameCount ? F($"{worst:E1}") : "different step counts", sameCount && worst <= LossTolerance);
+            yield return new(other.Ranks, F($"{other.Scenario} losses vs modelgen-replicated, largest relative difference"), F($"<= {LossTolerance:0E+0}"),
+                sameCount ? F($"{worst:0.0E+0}") : "different step counts", sameCount && worst <= LossTolerance);
         }
         if (replicated is not null)
         {
