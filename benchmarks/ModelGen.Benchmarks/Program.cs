@@ -34,8 +34,12 @@ switch (arguments.Verb)
         File.WriteAllText(arguments.Required("markdown"), LoadReport.Markdown(loadResults));
         if (arguments.Get("chart") is { } chart) LoadChart.Save(loadResults, chart);
         break;
+    case "summarize-train":
+        var trainResults = TrainSummary.Summarize(arguments.Required("runs"));
+        File.WriteAllText(arguments.Required("markdown"), TrainReport.Markdown(trainResults));
+        break;
     default:
-        Console.Error.WriteLine("usage: ModelGen.Benchmarks <make-checkpoint|safetensors-read|load-floor|load-floor-mapped|load-floor-sharded|load-naive|summarize-read|summarize-load> --name value ...");
+        Console.Error.WriteLine("usage: ModelGen.Benchmarks <make-checkpoint|safetensors-read|load-floor|load-floor-mapped|load-floor-sharded|load-naive|summarize-read|summarize-load|summarize-train> --name value ...");
         return 2;
 }
 return 0;

@@ -42,6 +42,7 @@ return args[0] switch
     "reduce-scatter" => ReduceScatterScenario.Run(group, report, options),
     "parts" => PartsScenario.Run(group, report, options),
     "train" => TrainScenario.Run(group, report, options),
+    "allocator" => AllocatorScenario.Run(group, report),
     "stop" => StopScenario.Run(group, report, options),
     "nodes" => NodesScenario.Run(group, report),
     _ => report.Fail($"unknown scenario '{args[0]}'"),

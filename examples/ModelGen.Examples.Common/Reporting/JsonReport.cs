@@ -70,6 +70,15 @@ public static class JsonReport
                 foreach (double loss in training.Losses) json.WriteNumberValue(loss);
                 json.WriteEndArray();
                 json.WriteNumber("train_seconds", training.Seconds);
+                json.WriteStartArray("train_step_seconds");
+                foreach (double seconds in training.StepSeconds) json.WriteNumberValue(seconds);
+                json.WriteEndArray();
+                json.WriteNumber("train_rss_before_bytes", training.RssBeforeBytes);
+                WriteNullable(json, "train_peak_rss_bytes", training.PeakRssBytes);
+                json.WriteNumber("train_step_allreduce_bytes", training.StepTraffic.AllReduceBytes);
+                json.WriteNumber("train_step_allgather_bytes", training.StepTraffic.AllGatherBytes);
+                json.WriteNumber("train_step_reducescatter_bytes", training.StepTraffic.ReduceScatterBytes);
+                json.WriteNumber("train_step_least_sent_bytes", training.StepTraffic.LeastSentBytes);
             }
             if (result.Save is { } save)
             {

@@ -52,7 +52,13 @@ public static class TextReport
         if (result.Training is { } training)
         {
             string losses = string.Join(", ", training.Losses.Select(l => l.ToString("R", CultureInfo.InvariantCulture)));
+            string steps = string.Join(", ", training.StepSeconds.Select(s => s.ToString("F2", CultureInfo.InvariantCulture)));
+            string peak = training.PeakRssBytes is { } p ? F($"{p / MiB:F1} MiB") : "unknown";
+            var traffic = training.StepTraffic;
             lines.Add(F($"  training    {training.Losses.Count} AdamW step(s) in {training.Seconds:F2} s, mean loss per step: {losses}"));
+            lines.Add(F($"  steps       seconds per step: {steps}; rank 0 peak RSS while training {peak} (before {training.RssBeforeBytes / MiB:F1} MiB)"));
+            lines.Add(F($"  exchange    last step, rank 0 handed {traffic.AllReduceBytes / MiB:F1} MiB to all-reduce, {traffic.AllGatherBytes / MiB:F1} MiB to all-gather, ") +
+                F($"{traffic.ReduceScatterBytes / MiB:F1} MiB to reduce-scatter; it must send at least {traffic.LeastSentBytes / MiB:F1} MiB"));
         }
         if (result.Logits is { } logits)
         {

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using ModelGen.Diagnostics;
 using ModelGen.Distributed;
 using ModelGen.Sharding;
 using ModelGen.Training;
@@ -23,8 +24,14 @@ public static class ExampleTraining
     /// <summary>Seed of the token batches (independent of the checkpoint's seed, so every checkpoint trains on the same ids).</summary>
     public const long BatchSeed = 20240601;
 
-    /// <summary>The losses of every step (the mean over the global batch, the same on every rank) and the seconds training took.</summary>
-    public sealed record Outcome(IReadOnlyList<double> Losses, double Seconds);
+    /// <summary>What training measured on this rank.</summary>
+    /// <param name="Losses">The loss of every step (the mean over the global batch, the same on every rank).</param>
+    /// <param name="Seconds">The seconds training took, set-up included.</param>
+    /// <param name="StepSeconds">The seconds of every step (forward, backward, gradient exchange, clipping, optimizer step).</param>
+    /// <param name="RssBeforeBytes">This rank's resident memory just before training.</param>
+    /// <param name="PeakRssBytes">This rank's peak resident memory (VmHWM) from just before training to its end, or <see langword="null"/> where the peak cannot be reset.</param>
+    /// <param name="StepTraffic">The bytes this rank handed to the training's collectives in the last step.</param>
+    public sealed record Outcome(IReadOnlyList<double> Losses, double Seconds, IReadOnlyList<double> StepSeconds, long RssBeforeBytes, long? PeakRssBytes, CollectiveTraffic StepTraffic);
 
     /// <summary>Refuses a global batch of <paramref name="sequences"/> that <paramref name="ranks"/> ranks cannot split evenly.</summary>
     /// <exception cref="ExampleSettingsException">sequences is not a multiple of ranks.</exception>
@@ -56,6 +63,9 @@ public static class ExampleTraining
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(steps);
         ArgumentOutOfRangeException.ThrowIfLessThan(length, 2);
         using torch.Tensor ids = RankBatch(sequences, length, model.VocabSize, group.Rank, group.Size);
+        long rssBefore = ProcessMemory.CurrentRssBytes();
+        // From here the peak is training's own: the load's (rank 0's mapped checkpoint, say) is in the load report.
+        bool peakReset = PeakRss.TryReset();
         var clock = Stopwatch.StartNew();
         model.Module.train();
         bool sharded = ModelSharding.Of(model.Sharded) is not null;
@@ -65,8 +75,12 @@ public static class ExampleTraining
         using var optimizer = torch.optim.AdamW(model.Module.parameters(), lr: LearningRate);
 
         var losses = new List<double>(steps);
+        var stepSeconds = new List<double>(steps);
+        CollectiveTraffic stepTraffic = default;
         for (int step = 0; step < steps; step++)
         {
+            long stepStart = Stopwatch.GetTimestamp();
+            CollectiveTraffic before = shardedTraining?.Traffic ?? replicated!.Traffic;
             optimizer.zero_grad();
             torch.Tensor Loss() => NextTokenLoss(model, ids);
             using torch.Tensor loss = shardedTraining?.Forward(Loss) ?? replicated!.Forward(Loss);
@@ -81,10 +95,12 @@ public static class ExampleTraining
                 replicated.ClipGradNorm(MaxGradNorm);
             }
             optimizer.step();
+            stepSeconds.Add(Stopwatch.GetElapsedTime(stepStart).TotalSeconds);
+            stepTraffic = (shardedTraining?.Traffic ?? replicated!.Traffic) - before;
             losses.Add(GlobalMean(group, loss));
         }
         model.Module.eval();
-        return new Outcome(losses, clock.Elapsed.TotalSeconds);
+        return new Outcome(losses, clock.Elapsed.TotalSeconds, stepSeconds, rssBefore, peakReset ? ProcessMemory.PeakRssBytes() : null, stepTraffic);
     }
 
     /// <summary>Cross-entropy of next-token prediction (logits[:, :-1] against ids[:, 1:]), in float32 whatever the model's dtype.</summary>

@@ -6,11 +6,25 @@ namespace ModelGen.Sharding;
 
 /// <summary>
 /// The units of a fully sharded model, shared by the gathered forward pass and sharded training: the modules named
-/// (by default every element of every <c>ModuleList</c>, plus the root), each sharded key assigned to the innermost
-/// unit it lies under, tied tensors to the root.
+/// (by default every element of every <c>ModuleList</c>; when some other module holds at least
+/// <see cref="OwnUnitBytes"/> of sharded tensors itself, such as an embedding or an LM head, every module outside the
+/// lists that holds sharded tensors itself; and the root), each sharded key assigned to the innermost unit it lies
+/// under, tied tensors to the root.
 /// </summary>
 internal sealed class UnitPlan
 {
+    /// <summary>
+    /// By default, once a module outside every module-list element holds at least this many bytes of its own (not tied)
+    /// sharded tensors, 1 MiB, every module outside the lists holding sharded tensors of its own becomes a unit: an
+    /// embedding or a head is then gathered only while it runs (and again for its backward), not from the start of the
+    /// forward pass to the end of backward as the root is. The small ones (a final norm) go with them because a root
+    /// module running between two units would break backward on rank 0: there the loaded tensors are views of the
+    /// mapped checkpoint file, which share one autograd version counter, so a unit's gathering (a <c>set_</c> on its
+    /// members) would look like an in-place change of the root weights autograd saved. Models whose modules outside the
+    /// lists are all small keep them in the root, where they cost no collectives of their own.
+    /// </summary>
+    public const long OwnUnitBytes = 1L << 20;
+
     private readonly Dictionary<string, torch.nn.Module> _modules;
 
     private UnitPlan(ModelSharding sharding, torch.nn.Module root, Dictionary<string, torch.nn.Module> modules, IReadOnlyList<ShardedUnit> units)
@@ -44,7 +58,7 @@ internal sealed class UnitPlan
 
         var modules = root.named_modules().ToDictionary(m => m.name, m => m.module, StringComparer.Ordinal);
         modules[""] = root;
-        IReadOnlyList<string> names = unitNames ?? DefaultUnits(modules);
+        IReadOnlyList<string> names = unitNames ?? DefaultUnits(modules, sharding);
         foreach (string name in names)
         {
             if (name.Length > 0 && !modules.ContainsKey(name))
@@ -53,12 +67,36 @@ internal sealed class UnitPlan
         return new UnitPlan(sharding, root, modules, AssignKeys(names, sharding));
     }
 
-    /// <summary>Every element of every module list, then the root.</summary>
-    private static List<string> DefaultUnits(Dictionary<string, torch.nn.Module> modules) =>
-        modules.Where(m => IsModuleList(m.Value))
+    /// <summary>Every element of every module list, then the modules outside them when one is large (<see cref="OwnUnitBytes"/>), then the root.</summary>
+    private static List<string> DefaultUnits(Dictionary<string, torch.nn.Module> modules, ModelSharding sharding)
+    {
+        List<string> elements = modules.Where(m => IsModuleList(m.Value))
             .SelectMany(m => m.Value.named_children().Select(c => m.Key.Length == 0 ? c.name : $"{m.Key}.{c.name}"))
-            .Append("")
             .ToList();
+        var tied = new HashSet<string>(sharding.TiedTo.Keys.Concat(sharding.TiedTo.Values), StringComparer.Ordinal);
+        var outside = modules
+            .Where(m => m.Key.Length > 0 && !IsModuleList(m.Value) && Training.UnitHooks.Supports(m.Value)
+                        && !elements.Any(e => e == m.Key || ShardedUnit.Contains(e, m.Key)))
+            .Select(m => (m.Key, Bytes: OwnShardedBytes(m.Key, m.Value, sharding, tied)))
+            .Where(m => m.Bytes > 0)
+            .OrderBy(m => m.Key, StringComparer.Ordinal)
+            .ToList();
+        bool large = outside.Any(m => m.Bytes >= OwnUnitBytes);
+        return [.. elements, .. large ? outside.Select(m => m.Key) : [], ""];
+    }
+
+    /// <summary>The bytes of the sharded tensors <paramref name="module"/> holds itself (not through its children), tied ones left out.</summary>
+    private static long OwnShardedBytes(string name, torch.nn.Module module, ModelSharding sharding, HashSet<string> tied)
+    {
+        long bytes = 0;
+        foreach ((string parameter, _) in module.named_parameters(recurse: false))
+        {
+            string key = $"{name}.{parameter}";
+            if (tied.Contains(key) || sharding.Find(key) is not { } slot) continue;
+            bytes += slot.GlobalShape[0] * slot.RowBytes;
+        }
+        return bytes;
+    }
 
     private static bool IsModuleList(torch.nn.Module module)
     {

@@ -14,11 +14,13 @@ internal sealed class GradientAverager
 {
     private readonly IProcessGroup _group;
     private readonly IReadOnlyList<torch.Tensor> _parameters;
+    private readonly TrafficCounter _traffic;
 
     /// <summary>Plans the buckets and checks, with every rank, that all hold the same parameters. A collective.</summary>
-    public GradientAverager(IProcessGroup group, IReadOnlyList<(string Name, torch.Tensor Parameter)> parameters, long bucketBytes, string what)
+    public GradientAverager(IProcessGroup group, IReadOnlyList<(string Name, torch.Tensor Parameter)> parameters, long bucketBytes, string what, TrafficCounter traffic)
     {
         _group = group;
+        _traffic = traffic;
         _parameters = parameters.Select(p => p.Parameter).ToList();
         LayoutAgreement.Check(group, what, parameters.Select(p =>
             string.Create(CultureInfo.InvariantCulture, $"{p.Name} {p.Parameter.dtype} [{string.Join(",", p.Parameter.shape)}]")).ToList());
@@ -41,6 +43,7 @@ internal sealed class GradientAverager
         {
             using torch.Tensor flat = torch.empty(bucket.Elements, bucket.DType);
             Pack(bucket, flat);
+            _traffic.AllReduce(flat);
             _group.AllReduce(flat, ReduceOp.Average);
             Unpack(bucket, flat, holders);
         }
@@ -56,6 +59,7 @@ internal sealed class GradientAverager
             has[i] = grad is null ? 0 : 1;
         }
         using torch.Tensor counts = torch.tensor(has);
+        _traffic.AllReduce(counts);
         _group.AllReduce(counts, ReduceOp.Sum);
         return counts.data<float>().ToArray();
     }

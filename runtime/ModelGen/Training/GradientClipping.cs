@@ -15,8 +15,9 @@ internal static class GradientClipping
     /// <param name="whole">Gradients every rank holds alike (already averaged): counted once.</param>
     /// <param name="maxNorm">The largest norm allowed.</param>
     /// <param name="normType">p of the p-norm, positive; <see cref="double.PositiveInfinity"/> for the largest magnitude.</param>
+    /// <param name="traffic">Counts the one all-reduce of the shards' norm.</param>
     /// <returns>The total norm before clipping, the same on every rank.</returns>
-    public static double Clip(IProcessGroup? group, IReadOnlyList<torch.Tensor> shards, IReadOnlyList<torch.Tensor> whole, double maxNorm, double normType)
+    public static double Clip(IProcessGroup? group, IReadOnlyList<torch.Tensor> shards, IReadOnlyList<torch.Tensor> whole, double maxNorm, double normType, TrafficCounter traffic)
     {
         if (double.IsNaN(maxNorm) || maxNorm < 0)
             throw new ArgumentOutOfRangeException(nameof(maxNorm), maxNorm, "The largest norm must be zero or positive.");
@@ -39,7 +40,11 @@ internal static class GradientClipping
             else
             {
                 using torch.Tensor shardSum = torch.tensor(LocalPowerSum(shardGrads, normType), torch.ScalarType.Float64);
-                group?.AllReduce(shardSum, ReduceOp.Sum);
+                if (group is not null)
+                {
+                    traffic.AllReduce(shardSum);
+                    group.AllReduce(shardSum, ReduceOp.Sum);
+                }
                 total = Math.Pow(shardSum.item<double>() + LocalPowerSum(wholeGrads, normType), 1.0 / normType);
             }
 

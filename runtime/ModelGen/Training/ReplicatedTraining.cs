@@ -21,15 +21,24 @@ public sealed class ReplicatedTraining
 {
     private readonly IProcessGroup _group;
     private readonly GradientAverager _averager;
+    private readonly TrafficCounter _traffic;
 
-    private ReplicatedTraining(IProcessGroup group, GradientAverager averager)
+    private ReplicatedTraining(IProcessGroup group, GradientAverager averager, TrafficCounter traffic)
     {
         _group = group;
         _averager = averager;
+        _traffic = traffic;
     }
 
     /// <summary>The ranks gradients are averaged over.</summary>
     public IProcessGroup Group => _group;
+
+    /// <summary>
+    /// The bytes this rank handed to collectives since <see cref="Create"/> (read it before and after a step for the step's
+    /// share): per step, one all-reduce of every trainable gradient (P bytes in buckets) and a presence mask of one float
+    /// per parameter.
+    /// </summary>
+    public CollectiveTraffic Traffic => _traffic.Total;
 
     /// <summary>The number of fused all-reduces per step (the buckets).</summary>
     public int BucketCount => _averager.Buckets.Count;
@@ -48,8 +57,10 @@ public sealed class ReplicatedTraining
         if (options.BucketBytes <= 0)
             throw new ArgumentOutOfRangeException(nameof(options), options.BucketBytes, $"{nameof(ReplicatedTrainingOptions.BucketBytes)} must be positive.");
         IProcessGroup group = options.ProcessGroup ?? ProcessGroups.FromEnvironment();
+        if (options.MapLargeAllocations) LargeAllocations.MapFromSystem();
         var parameters = model.named_parameters().Where(p => p.parameter.requires_grad).Select(p => (p.name, (torch.Tensor)p.parameter)).ToList();
-        return new ReplicatedTraining(group, new GradientAverager(group, parameters, options.BucketBytes, nameof(ReplicatedTraining)));
+        var traffic = new TrafficCounter(group.Size);
+        return new ReplicatedTraining(group, new GradientAverager(group, parameters, options.BucketBytes, nameof(ReplicatedTraining), traffic), traffic);
     }
 
     /// <summary>
@@ -87,5 +98,5 @@ public sealed class ReplicatedTraining
     /// <param name="normType">p of the p-norm (2 by default); <see cref="double.PositiveInfinity"/> for the largest magnitude.</param>
     /// <returns>The total norm of the gradients before clipping.</returns>
     public double ClipGradNorm(double maxNorm, double normType = 2.0) =>
-        GradientClipping.Clip(null, [], _averager.Parameters, maxNorm, normType);
+        GradientClipping.Clip(null, [], _averager.Parameters, maxNorm, normType, _traffic);
 }

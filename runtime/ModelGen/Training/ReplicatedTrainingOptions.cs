@@ -16,4 +16,10 @@ public sealed class ReplicatedTrainingOptions
     /// mean fewer, larger messages; each bucket is a temporary buffer of this size.
     /// </summary>
     public long BucketBytes { get; init; } = DefaultBucketBytes;
+
+    /// <summary>
+    /// Whether <see cref="ReplicatedTraining.Create"/> fixes the C allocator's mmap threshold at 1 MiB for the process
+    /// (<see cref="LargeAllocations.MapFromSystem"/>), so freed large blocks leave the resident memory. On by default.
+    /// </summary>
+    public bool MapLargeAllocations { get; init; } = true;
 }

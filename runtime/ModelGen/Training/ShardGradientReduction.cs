@@ -5,9 +5,10 @@ using TorchSharp;
 namespace ModelGen.Training;
 
 /// <summary>
-/// Reduce-scatters full gradients into every rank's shard gradients: one fused reduce-scatter per dtype, rank r's block
-/// holding its rows of every tensor back to back (padded to the chunk, so every rank's block has the same count), the
-/// result averaged over the ranks (bfloat16 and float16 summed in float32) and added to the shard's gradient.
+/// Reduce-scatters full gradients into every rank's shard gradients: one fused block per dtype, rank r's block holding
+/// its rows of every tensor back to back (padded to the chunk, so every rank's block has the same count), reduced in
+/// bounded windows, the result averaged over the ranks (bfloat16 and float16 summed in float32) and added to the
+/// shard's gradient.
 /// </summary>
 internal static class ShardGradientReduction
 {
@@ -18,50 +19,123 @@ internal static class ShardGradientReduction
     /// A collective: every rank passes the same slots in the same order. A gradient may be missing on some ranks only
     /// (a mixture-of-experts expert that none of this rank's tokens chose): one small all-reduce finds out which
     /// tensors have a gradient on any rank, and a missing one counts as zeros there; a tensor without a gradient on
-    /// every rank is skipped, as in one process.
+    /// every rank is skipped, as in one process. The fused block goes in windows whose reduce-scatter input holds at
+    /// most <paramref name="windowBytes"/> (at least one element per rank), so a large gradient (an embedding's, a
+    /// head's) needs no second full-size copy beside it, and the collective no full-size buffers of its own.
     /// </summary>
-    public static void ReduceScatter(IProcessGroup group, IReadOnlyList<Item> items)
+    public static void ReduceScatter(IProcessGroup group, IReadOnlyList<Item> items, TrafficCounter traffic, long windowBytes)
     {
         using var noGrad = torch.no_grad();
         if (items.Count == 0) return;
         using torch.Tensor present = torch.tensor(items.Select(i => i.FullGrad is null ? 0f : 1f).ToArray());
-        if (group.Size > 1) group.AllReduce(present, ReduceOp.Sum);
+        if (group.Size > 1)
+        {
+            traffic.AllReduce(present);
+            group.AllReduce(present, ReduceOp.Sum);
+        }
         float[] anywhere = present.data<float>().ToArray();
         foreach (var byType in items.Where((_, index) => anywhere[index] > 0).GroupBy(i => i.Slot.DType))
         {
-            List<Item> members = byType.ToList();
-            long block = members.Sum(i => i.Slot.ChunkRows * i.Slot.RowElements);
-            using torch.Tensor input = torch.zeros([group.Size, block], byType.Key);
-            using torch.Tensor output = torch.empty(block, byType.Key);
-            long offset = 0;
-            foreach (Item item in members)
+            var block = new FusedBlock(byType.ToList(), group.Size);
+            using torch.Tensor output = torch.empty(block.Elements, byType.Key);
+            long elementSize = output.element_size();
+            long window = Math.Max(1, windowBytes / (group.Size * elementSize));
+            try
             {
-                long rowElements = item.Slot.RowElements;
-                // No gradient on this rank: its rows of the input stay zeros.
-                for (int rank = 0; rank < (item.FullGrad is null ? 0 : group.Size); rank++)
+                for (long begin = 0; begin < block.Elements; begin += window)
                 {
-                    (long start, long count) = ShardMath.RowsOf(item.Slot.GlobalShape[0], group.Size, rank);
-                    if (count == 0) continue;
-                    using torch.Tensor rankBlock = input[rank];
-                    using torch.Tensor target = rankBlock.narrow(0, offset, count * rowElements);
-                    using torch.Tensor rows = item.FullGrad!.narrow(0, start, count);
-                    using torch.Tensor flat = rows.reshape(-1);
-                    target.copy_(flat);
+                    long count = Math.Min(window, block.Elements - begin);
+                    using torch.Tensor input = torch.zeros([group.Size, count], byType.Key);
+                    block.Pack(input, begin);
+                    using torch.Tensor reduced = torch.empty(count, byType.Key);
+                    traffic.ReduceScatter(input);
+                    group.ReduceScatter(input, reduced, ReduceOp.Average);
+                    using torch.Tensor target = output.narrow(0, begin, count);
+                    target.copy_(reduced);
                 }
-                offset += item.Slot.ChunkRows * rowElements;
             }
-
-            group.ReduceScatter(input, output, ReduceOp.Average);
-
-            offset = 0;
-            foreach (Item item in members)
+            finally
             {
-                long rowElements = item.Slot.RowElements;
-                using torch.Tensor own = output.narrow(0, offset, item.Slot.RowCount * rowElements);
-                long[] shape = [item.Slot.RowCount, .. item.Slot.GlobalShape.Skip(1)];
+                block.Dispose();
+            }
+            block.Unpack(output);
+        }
+    }
+
+    /// <summary>
+    /// The tensors of one dtype back to back: rank r's block holds its rows of every tensor, each padded to the chunk
+    /// (<see cref="ShardedSlot.ChunkRows"/> rows), so every rank's block has the same count. Rows of a tensor without a
+    /// gradient on this rank stay zeros.
+    /// </summary>
+    private sealed class FusedBlock : IDisposable
+    {
+        private readonly List<Item> _items;
+        private readonly long[] _offsets;
+        private readonly torch.Tensor?[][] _rankRows;
+
+        public FusedBlock(List<Item> items, int ranks)
+        {
+            _items = items;
+            _offsets = new long[items.Count];
+            _rankRows = new torch.Tensor?[items.Count][];
+            long offset = 0;
+            for (int i = 0; i < items.Count; i++)
+            {
+                _offsets[i] = offset;
+                offset += items[i].Slot.ChunkRows * items[i].Slot.RowElements;
+                _rankRows[i] = new torch.Tensor?[ranks];
+                if (items[i].FullGrad is not { } full) continue;
+                for (int rank = 0; rank < ranks; rank++)
+                {
+                    (long start, long rows) = ShardMath.RowsOf(items[i].Slot.GlobalShape[0], ranks, rank);
+                    if (rows == 0) continue;
+                    using torch.Tensor slice = full.narrow(0, start, rows);
+                    _rankRows[i][rank] = slice.reshape(-1); // a view when the gradient is contiguous, as autograd's are
+                }
+            }
+            Elements = offset;
+        }
+
+        /// <summary>Elements of one rank's block.</summary>
+        public long Elements { get; }
+
+        /// <summary>Fills row r of <paramref name="input"/> with elements [begin, begin + width) of rank r's block.</summary>
+        public void Pack(torch.Tensor input, long begin)
+        {
+            long end = begin + input.shape[1];
+            for (int i = 0; i < _items.Count; i++)
+            {
+                for (int rank = 0; rank < _rankRows[i].Length; rank++)
+                {
+                    if (_rankRows[i][rank] is not { } rows) continue;
+                    long from = Math.Max(begin, _offsets[i]), to = Math.Min(end, _offsets[i] + rows.shape[0]);
+                    if (from >= to) continue;
+                    using torch.Tensor rankInput = input[rank];
+                    using torch.Tensor target = rankInput.narrow(0, from - begin, to - from);
+                    using torch.Tensor source = rows.narrow(0, from - _offsets[i], to - from);
+                    target.copy_(source);
+                }
+            }
+        }
+
+        /// <summary>Adds this rank's averaged rows of every tensor (from its reduced block) to the shard's gradient.</summary>
+        public void Unpack(torch.Tensor output)
+        {
+            for (int i = 0; i < _items.Count; i++)
+            {
+                ShardedSlot slot = _items[i].Slot;
+                using torch.Tensor own = output.narrow(0, _offsets[i], slot.RowCount * slot.RowElements);
+                long[] shape = [slot.RowCount, .. slot.GlobalShape.Skip(1)];
                 using torch.Tensor shard = own.view(shape);
-                Accumulate(item.Member, shard);
-                offset += item.Slot.ChunkRows * rowElements;
+                Accumulate(_items[i].Member, shard);
+            }
+        }
+
+        public void Dispose()
+        {
+            foreach (torch.Tensor?[] rows in _rankRows)
+            {
+                foreach (torch.Tensor? row in rows) row?.Dispose();
             }
         }
     }

@@ -44,15 +44,17 @@ public sealed partial class ShardedTraining
             if (_gathered) Release(); // a run that failed half-way may have left it gathered
             using var noGrad = torch.no_grad();
             long bytes = 0;
+            ShardedTraining owner = _owner();
             foreach ((ShardedSlot slot, torch.Tensor member) in Members)
             {
                 // The member keeps its object identity (the optimizer holds it); only its storage changes.
-                using torch.Tensor full = ShardGathering.Gather(_owner()._group, slot);
+                owner._traffic.AllGather(slot.ChunkRows * owner._group.Size * slot.RowBytes);
+                using torch.Tensor full = ShardGathering.Gather(owner._group, slot);
                 member.set_(full);
                 bytes += full.numel() * full.element_size();
             }
             _gathered = true;
-            _owner().CountGathered(bytes);
+            owner.CountGathered(bytes);
         }
 
         /// <summary>Every member gets its own rows back; the gathered tensors are freed.</summary>
@@ -119,7 +121,7 @@ public sealed partial class ShardedTraining
                 using (result)
                 {
                     ShardGradientReduction.ReduceScatter(owner._group,
-                        Members.Select((m, i) => new ShardGradientReduction.Item(m.Slot, result!.MemberGrads[i], m.Member)).ToList());
+                        Members.Select((m, i) => new ShardGradientReduction.Item(m.Slot, result!.MemberGrads[i], m.Member)).ToList(), owner._traffic, owner._windowBytes);
                     for (int i = 0; i < Others.Count; i++)
                     {
                         if (result!.OtherGrads[i] is { } grad) ShardGradientReduction.Accumulate(Others[i], grad);

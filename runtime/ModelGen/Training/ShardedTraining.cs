@@ -34,15 +34,19 @@ public sealed partial class ShardedTraining : IDisposable
     private readonly List<IDisposable> _hooks = [];
     private readonly torch.Tensor _anchor = torch.zeros(1).requires_grad_(true);
     private readonly Dictionary<string, torch.Tensor> _stashedRootGrads = new(StringComparer.Ordinal);
+    private readonly TrafficCounter _traffic;
+    private readonly long _windowBytes;
     private DistributedLoadException? _failure;
     private Exception? _unexpected;
     private bool _rootGathered;
     private bool _rootTraining;
     private long _gatheredBytes;
 
-    private ShardedTraining(IProcessGroup group, List<TrainingUnit> units, GradientAverager replicated, List<torch.Tensor> shardMembers)
+    private ShardedTraining(IProcessGroup group, List<TrainingUnit> units, GradientAverager replicated, List<torch.Tensor> shardMembers, TrafficCounter traffic, long windowBytes)
     {
+        _windowBytes = windowBytes;
         _group = group;
+        _traffic = traffic;
         Units = units.Select(u => u.Unit).ToList();
         _units = units;
         _root = units[^1];
@@ -52,6 +56,14 @@ public sealed partial class ShardedTraining : IDisposable
 
     /// <summary>The units, innermost first; the root (name "") last.</summary>
     public IReadOnlyList<ShardedUnit> Units { get; }
+
+    /// <summary>
+    /// The bytes this rank handed to collectives since <see cref="Attach"/> (read it before and after a step for the step's
+    /// share): per step, each unit's padded tensors all-gathered twice (forward, and again for its recomputation), the
+    /// root's once, every full gradient reduce-scattered once, and the small presence masks, the replicated keys'
+    /// buckets and the clipping norm all-reduced.
+    /// </summary>
+    public CollectiveTraffic Traffic => _traffic.Total;
 
     /// <summary>The most bytes of gathered tensors this rank held at once so far (the root plus one unit, in backward too).</summary>
     public long PeakGatheredBytes { get; private set; }
@@ -70,6 +82,7 @@ public sealed partial class ShardedTraining : IDisposable
         if (options.BucketBytes <= 0)
             throw new ArgumentOutOfRangeException(nameof(options), options.BucketBytes, $"{nameof(ShardedTrainingOptions.BucketBytes)} must be positive.");
         UnitPlan plan = UnitPlan.Of(model, options.Units);
+        if (options.MapLargeAllocations) LargeAllocations.MapFromSystem();
         ModelSharding sharding = plan.Sharding;
         var slots = model.GetTensorSlots().ToDictionary(s => s.Key, StringComparer.Ordinal);
         var members = sharding.Sharded.ToDictionary(s => s.Key, s => slots[s.Key].Get()!, StringComparer.Ordinal);
@@ -100,8 +113,9 @@ public sealed partial class ShardedTraining : IDisposable
         }
 
         IProcessGroup group = sharding.Group;
-        var averager = new GradientAverager(group, replicated, options.BucketBytes, nameof(ShardedTraining));
-        training = new ShardedTraining(group, runtimeUnits, averager, members.Values.ToList());
+        var traffic = new TrafficCounter(group.Size);
+        var averager = new GradientAverager(group, replicated, options.BucketBytes, nameof(ShardedTraining), traffic);
+        training = new ShardedTraining(group, runtimeUnits, averager, members.Values.ToList(), traffic, options.BucketBytes);
         // The root is always hooked: its forward marks a training pass, even when inner units claim every key.
         foreach (TrainingUnit unit in runtimeUnits.Where(u => u.Members.Count > 0 || ReferenceEquals(u, runtimeUnits[^1])))
             training.Hook(unit);
@@ -171,7 +185,7 @@ public sealed partial class ShardedTraining : IDisposable
     /// <param name="normType">p of the p-norm (2 by default); <see cref="double.PositiveInfinity"/> for the largest magnitude.</param>
     /// <returns>The total norm before clipping, the same on every rank.</returns>
     public double ClipGradNorm(double maxNorm, double normType = 2.0) =>
-        GradientClipping.Clip(_group, _shardMembers, _replicated.Parameters, maxNorm, normType);
+        GradientClipping.Clip(_group, _shardMembers, _replicated.Parameters, maxNorm, normType, _traffic);
 
     /// <summary>Removes the hooks; gathered tensors are freed and every member gets its shard back.</summary>
     public void Dispose()
@@ -262,7 +276,7 @@ public sealed partial class ShardedTraining : IDisposable
         _rootGathered = _rootTraining = false;
         try
         {
-            ShardGradientReduction.ReduceScatter(_group, fullGrads);
+            ShardGradientReduction.ReduceScatter(_group, fullGrads, _traffic, _windowBytes);
         }
         finally
         {

@@ -10,6 +10,11 @@ namespace ModelGen.Training;
 /// </summary>
 internal static class UnitHooks
 {
+    /// <summary>Whether <paramref name="module"/>'s forward has a shape a training unit can take (one to three tensors in, one out).</summary>
+    public static bool Supports(torch.nn.Module module) => module is torch.nn.Module<torch.Tensor, torch.Tensor>
+        or torch.nn.Module<torch.Tensor, torch.Tensor, torch.Tensor>
+        or torch.nn.Module<torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor>;
+
     public static IDisposable RegisterAfter(ShardedTraining.TrainingUnit unit, Func<torch.Tensor[], torch.Tensor, torch.Tensor?> after) => unit.Module switch
     {
         torch.nn.Module<torch.Tensor, torch.Tensor> one =>

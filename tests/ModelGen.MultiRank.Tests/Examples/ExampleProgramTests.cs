@@ -200,8 +200,37 @@ public sealed class ExampleProgramTests : IDisposable
                 Assert.True(Math.Abs(losses[step] - alone[step]) <= 1e-5 * Math.Abs(alone[step]),
                     $"{name} rank {report.GetProperty("rank").GetInt32()} step {step + 1}: {losses[step]:R}, one process {alone[step]:R}");
             Assert.True(report.GetProperty("train_seconds").GetDouble() > 0);
+            double[] steps = report.GetProperty("train_step_seconds").EnumerateArray().Select(s => s.GetDouble()).ToArray();
+            Assert.Equal(alone.Length, steps.Length);
+            Assert.All(steps, s => Assert.True(s > 0, $"{name}: step seconds {s}"));
+            Assert.True(steps.Sum() <= report.GetProperty("train_seconds").GetDouble(), $"{name}: the steps take longer than training");
+            Assert.True(report.GetProperty("train_peak_rss_bytes").GetInt64() >= report.GetProperty("train_rss_before_bytes").GetInt64(), $"{name}: training peak below the RSS before it");
+            AssertTraffic(name, report);
             Assert.True(report.GetProperty("logits_agree_across_ranks").GetBoolean(), $"{name}: the trained model's logits differ between ranks");
         });
+    }
+
+    /// <summary>The last step's bytes per kind: replicated all-reduces every gradient; sharded gathers every unit twice and the root once, and reduce-scatters every gradient it has once.</summary>
+    private static void AssertTraffic(string name, JsonElement report)
+    {
+        long allReduce = report.GetProperty("train_step_allreduce_bytes").GetInt64();
+        long allGather = report.GetProperty("train_step_allgather_bytes").GetInt64();
+        long reduceScatter = report.GetProperty("train_step_reducescatter_bytes").GetInt64();
+        long model = report.GetProperty("model_bytes").GetInt64();
+        double least = report.GetProperty("train_step_least_sent_bytes").GetDouble();
+        if (name == "replicated")
+        {
+            Assert.True(allReduce >= model && allReduce < model + (1 << 20), $"{name}: all-reduced {allReduce} bytes of a {model}-byte model");
+            Assert.Equal(0, allGather + reduceScatter);
+            Assert.Equal(2.0 * allReduce * 2 / 3, least, 3);
+        }
+        else
+        {
+            // Padding adds at most a row per tensor; a tensor without a gradient on every rank (an expert no token chose) is not reduced.
+            Assert.True(reduceScatter > 0 && reduceScatter < model + (1 << 20), $"{name}: reduce-scattered {reduceScatter} bytes of a {model}-byte model");
+            Assert.True(allGather > reduceScatter && allGather >= model && allGather < 2 * (model + (1 << 20)), $"{name}: gathered {allGather} bytes, reduce-scattered {reduceScatter}, model {model}");
+            Assert.Equal((2.0 * allReduce + allGather + reduceScatter) * 2 / 3, least, 3);
+        }
     }
 
     private static double[] Losses(JsonElement report) =>

@@ -23,10 +23,12 @@ public sealed class TrainingExactnessTests
             WorkerLauncher.RunAloneAsync(Args("single"), Bound),
             WorkerLauncher.MpiRunAsync(Args("replicated", "bucket=4096"), timeout: Bound),
             WorkerLauncher.MpiRunAsync(Args("sharded"), timeout: Bound),
-            WorkerLauncher.MpiRunAsync(Args("nosync"), timeout: Bound));
+            WorkerLauncher.MpiRunAsync(Args("nosync"), timeout: Bound),
+            // Every module a unit, and reduce-scatter windows of 256 bytes: a unit's fused block goes in many pieces.
+            WorkerLauncher.MpiRunAsync(["train", "mode=sharded", "units=all", "bucket=256", $"checkpoint={checkpoint.CheckpointFolder}", $"out={checkpoint.Output("windowed")}"], timeout: Bound));
         foreach (WorkerRun run in runs)
             Assert.True(run.ExitCode == 0, run.ToString());
-        (WorkerRun single, WorkerRun replicated, WorkerRun sharded) = (runs[0], runs[1], runs[2]);
+        (WorkerRun single, WorkerRun replicated, WorkerRun sharded, WorkerRun windowed) = (runs[0], runs[1], runs[2], runs[4]);
 
         var reference = Steps(single, ranks: 1);
         Assert.Equal(3, reference.Count);
@@ -35,9 +37,9 @@ public sealed class TrainingExactnessTests
         Assert.All(replicated.Named("buckets"), e => Assert.True(int.Parse(e["count"], CultureInfo.InvariantCulture) > 3, e["count"]));
 
         var expected = TrainCheckpoint.ReadTrained(checkpoint.Output("single"));
-        foreach (string mode in new[] { "replicated", "sharded" })
+        foreach (string mode in new[] { "replicated", "sharded", "windowed" })
         {
-            WorkerRun run = mode == "replicated" ? replicated : sharded;
+            WorkerRun run = mode switch { "replicated" => replicated, "sharded" => sharded, _ => windowed };
             var steps = Steps(run, WorkerLauncher.Ranks);
             for (int i = 0; i < reference.Count; i++)
             {
@@ -86,6 +88,42 @@ public sealed class TrainingExactnessTests
             Assert.True(error <= 1.0 / 32 && error <= moved / 2, $"bfloat16 '{key}': relative error {error:E2}, training moved it {moved:E2}");
         }
     }
+
+    [Fact]
+    public async Task TheBytesHandedToCollectivesPerStepAreWhatTheArithmeticPredicts()
+    {
+        using var checkpoint = new TrainCheckpoint();
+        string[] Args(string mode, params string[] more) => ["train", $"mode={mode}", "steps=2", $"checkpoint={checkpoint.CheckpointFolder}", .. more];
+        WorkerRun[] runs = await Task.WhenAll(
+            WorkerLauncher.MpiRunAsync(Args("replicated"), timeout: Bound),
+            WorkerLauncher.MpiRunAsync(Args("sharded", "units=all"), timeout: Bound));
+        foreach (WorkerRun run in runs)
+            Assert.True(run.ExitCode == 0, run.ToString());
+
+        int ranks = WorkerLauncher.Ranks;
+        var shapes = checkpoint.Initial.Values.Select(t => t.shape).ToList();
+        long parameterBytes = shapes.Sum(s => s.Aggregate(4L, (a, b) => a * b));
+        // Every tensor padded to ceil(d0 / N) rows on every rank, so the gathered and reduce-scattered counts are equal.
+        long paddedBytes = shapes.Sum(s => (s[0] + ranks - 1) / ranks * ranks * s.Skip(1).Aggregate(4L, (a, b) => a * b));
+        Assert.True(paddedBytes > parameterBytes, "the small model's rows must split unevenly over the ranks");
+        foreach (var e in runs[0].Named("traffic"))
+        {
+            // One all-reduce of every gradient, plus the presence mask (one float per parameter).
+            Assert.Equal(parameterBytes + 4L * shapes.Count, Bytes(e, "allReduce"));
+            Assert.Equal(0, Bytes(e, "allGather") + Bytes(e, "reduceScatter"));
+        }
+        foreach (var e in runs[1].Named("traffic"))
+        {
+            // Every unit gathered for its forward and again for its recomputation; every gradient reduce-scattered once.
+            Assert.Equal(2 * paddedBytes, Bytes(e, "allGather"));
+            Assert.Equal(paddedBytes, Bytes(e, "reduceScatter"));
+            Assert.Equal(ranks, (int)Bytes(e, "ranks"));
+        }
+        Assert.Equal(ranks, runs[0].Named("traffic").Count());
+        Assert.Equal(ranks, runs[1].Named("traffic").Count());
+    }
+
+    private static long Bytes(WorkerEvent e, string field) => long.Parse(e[field], CultureInfo.InvariantCulture);
 
     internal sealed record Step(double Loss, double Norm);
 

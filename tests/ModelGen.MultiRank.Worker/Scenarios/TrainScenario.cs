@@ -20,7 +20,7 @@ namespace ModelGen.MultiRank.Worker.Scenarios;
 /// takes micro-batch = its rank. Options: checkpoint=PATH; out=PATH; steps=N; dtype=float32|bfloat16;
 /// bucket=BYTES; fail=RANK (that rank's loss throws at step 2); die=RANK (that rank is killed in the middle of step 2's
 /// forward pass, as a crash would end it); shape=small|large (<see cref="TrainTestShape"/>); length=N (tokens per
-/// micro-batch); units=layers|all (sharded units: the decoder layers, or also the embedding, final norm and head);
+/// micro-batch); units=default|layers|all (sharded units: the runtime's defaults, only the decoder layers, or every module named);
 /// freeze=RANK (that rank's head does not require gradients, so its trainable tensors differ from the others');
 /// memory=yes (report this rank's resident memory before training and its peak while training); save=DIR (save the
 /// trained model with <see cref="ModelSaver"/>, load that folder again with the same placement and report whether
@@ -66,17 +66,23 @@ public static class TrainScenario
             report.Event("train-failed", ("step", 0), ("failingRank", e.FailingRank), ("message", e.Message.Replace('\n', ' ')));
             return 3;
         }
-        IReadOnlyList<string>? units = options.Text("units", "layers") == "all"
-            ? [.. Enumerable.Range(0, shape.Layers).Select(i => $"layers.{i}"), "embed_tokens", "norm", "lm_head"]
-            : null;
-        using ShardedTraining? sharded = mode == "sharded" ? ShardedTraining.Attach(model, new ShardedTrainingOptions { Units = units }) : null;
+        // all: every module a unit, named; layers: only the decoder layers (the root keeps the rest gathered); default: the runtime's choice.
+        IReadOnlyList<string>? units = options.Text("units", "default") switch
+        {
+            "all" => [.. Enumerable.Range(0, shape.Layers).Select(i => $"layers.{i}"), "embed_tokens", "norm", "lm_head"],
+            "layers" => [.. Enumerable.Range(0, shape.Layers).Select(i => $"layers.{i}")],
+            _ => null,
+        };
+        using ShardedTraining? sharded = mode == "sharded" ? ShardedTraining.Attach(model, new ShardedTrainingOptions { Units = units, BucketBytes = options.Long("bucket", ReplicatedTrainingOptions.DefaultBucketBytes) }) : null;
         if (replicated is not null) report.Event("buckets", ("count", replicated.BucketCount));
         bool measure = options.Text("memory", "no") == "yes";
         long rssBefore = ProcessMemory.CurrentRssBytes();
         if (measure) ResetPeakRss();
 
+        CollectiveTraffic stepTraffic = default;
         for (int step = 1; step <= steps; step++)
         {
+            CollectiveTraffic before = sharded?.Traffic ?? replicated?.Traffic ?? default;
             optimizer.zero_grad();
             int current = step;
             torch.Tensor Loss()
@@ -119,11 +125,14 @@ public static class TrainScenario
                 return 3;
             }
             optimizer.step();
+            stepTraffic = (sharded?.Traffic ?? replicated?.Traffic ?? default) - before;
             report.Event("step", ("step", step), ("loss", loss.item<float>().ToString("R", CultureInfo.InvariantCulture)),
                 ("norm", norm.ToString("R", CultureInfo.InvariantCulture)));
             loss.Dispose();
         }
 
+        report.Event("traffic", ("allReduce", stepTraffic.AllReduceBytes), ("allGather", stepTraffic.AllGatherBytes),
+            ("reduceScatter", stepTraffic.ReduceScatterBytes), ("ranks", stepTraffic.Ranks));
         if (measure)
             report.Event("memory", ("rssBefore", rssBefore), ("peakRss", ProcessMemory.PeakRssBytes()), ("parameterBytes", loaded.ParameterBytes),
                 ("peakGathered", sharded?.PeakGatheredBytes ?? 0));
