@@ -52,15 +52,9 @@ while [ $# -gt 0 ]; do
   esac
 done
 
-known=" floor floor-mapped floor-sharded modelgen modelgen-copy modelgen-sharded modelgen-sharded-read modelgen-sharded-scatter naive pytorch pytorch-sharded "
-IFS=, read -r -a scenario_list <<< "$scenarios"
-for scenario in "${scenario_list[@]}"; do
-  [[ "$known" == *" $scenario "* ]] || { echo "unknown scenario $scenario (known:$known)" >&2; exit 2; }
-done
-
-dotnet build benchmarks/ModelGen.Benchmarks -c Release -nologo -v q -clp:ErrorsOnly >&2
-bench=benchmarks/ModelGen.Benchmarks/bin/Release/net10.0/ModelGen.Benchmarks.dll
-llama=examples/ModelGen.Examples.Llama/bin/Release/net10.0/ModelGen.Examples.Llama.dll
+. benchmarks/common.sh
+check_scenarios "floor floor-mapped floor-sharded modelgen modelgen-copy modelgen-sharded modelgen-sharded-read modelgen-sharded-scatter naive pytorch pytorch-sharded" "$scenarios"
+build_benchmark_tools
 mkdir -p "$out"
 rm -rf "$out/runs"
 IFS=, read -r -a sizes <<< "$param_gibs"

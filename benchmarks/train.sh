@@ -42,15 +42,9 @@ while [ $# -gt 0 ]; do
 done
 [ "$steps" -ge 2 ] || { echo "--steps must be at least 2 (the first is a warm-up)" >&2; exit 2; }
 
-known=" modelgen-replicated modelgen-sharded pytorch-ddp "
-IFS=, read -r -a scenario_list <<< "$scenarios"
-for scenario in "${scenario_list[@]}"; do
-  [[ "$known" == *" $scenario "* ]] || { echo "unknown scenario $scenario (known:$known)" >&2; exit 2; }
-done
-
-dotnet build benchmarks/ModelGen.Benchmarks -c Release -nologo -v q -clp:ErrorsOnly >&2
-bench=benchmarks/ModelGen.Benchmarks/bin/Release/net10.0/ModelGen.Benchmarks.dll
-llama=examples/ModelGen.Examples.Llama/bin/Release/net10.0/ModelGen.Examples.Llama.dll
+. benchmarks/common.sh
+check_scenarios "modelgen-replicated modelgen-sharded pytorch-ddp" "$scenarios"
+build_benchmark_tools
 mkdir -p "$out"
 rm -rf "$out/runs"
 mkdir -p "$out/runs"
