@@ -10,6 +10,7 @@ namespace ModelGen.Generator.Tests.Runtime;
 /// The build's MG0023 follows the loader's conversion rule (one shared source file): integer into another integer
 /// type loads, so the build stays quiet; integer into floating point is refused by both.
 /// </summary>
+[Collection(MetaConstructionCollection.Name)]
 public sealed class DtypeRuleParityTests : IDisposable
 {
     private readonly string _folder = Path.Combine(Path.GetTempPath(), "modelgen-dtype-rule", Guid.NewGuid().ToString("N"));

@@ -11,6 +11,7 @@ namespace ModelGen.Generator.Tests.Runtime;
 /// without biases the build reports the biases (MG0007, an error under the default key policy) and the load refuses,
 /// instead of random-initializing them.
 /// </summary>
+[Collection(MetaConstructionCollection.Name)]
 public sealed class HelperMethodBiasTests : IDisposable
 {
     private const int Blocks = 16;

@@ -11,6 +11,7 @@ namespace ModelGen.Generator.Tests.Runtime;
 /// checkpoint; the generator, given the checkpoint's manifest, reports the diagnostic, and the same source, compiled
 /// with its generated code and built on the meta device, is refused by the load with that kind of problem.
 /// </summary>
+[Collection(MetaConstructionCollection.Name)]
 public sealed class PlanCheckCoverageTests : IDisposable
 {
     private readonly string _folder = Path.Combine(Path.GetTempPath(), "modelgen-plan-coverage", Guid.NewGuid().ToString("N"));
