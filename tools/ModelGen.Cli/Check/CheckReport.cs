@@ -40,6 +40,9 @@ internal sealed record CheckReport(
     /// </summary>
     public string? ShapesNotChecked { get; init; }
 
+    /// <summary>The config.json the model was constructed with, or <see langword="null"/> when it needs none.</summary>
+    public string? ConfigPath { get; init; }
+
     /// <summary>True when the build would report nothing.</summary>
     public bool IsClean => Findings.Count == 0;
 }

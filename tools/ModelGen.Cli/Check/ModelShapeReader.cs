@@ -13,18 +13,19 @@ internal sealed record ModelShapes(IReadOnlyList<SlotShape>? Slots, string? NotC
 
 /// <summary>
 /// Builds a model on the meta device, as the loader does (no memory, no initialization), and reads every slot's
-/// actual shape and dtype through its generated glue. Needs a public parameterless constructor and a loadable libtorch.
+/// actual shape and dtype through its generated glue. Needs a way to construct it (see <see cref="ModelConstructorResolver"/>)
+/// and a loadable libtorch.
 /// </summary>
 internal static class ModelShapeReader
 {
-    public static ModelShapes Read(Type type)
+    public static ModelShapes Read(Type type, ModelConstructor constructor)
     {
-        if (type.GetConstructor(Type.EmptyTypes) is null)
-            return new(null, $"{type.FullName} has no public parameterless constructor, so it cannot be built here");
+        if (constructor.Create is not { } create)
+            return new(null, constructor.NotChecked);
         object built;
         try
         {
-            built = MetaConstruction.Build(() => Activator.CreateInstance(type)!);
+            built = MetaConstruction.Build(create);
         }
         catch (TargetInvocationException e)
         {

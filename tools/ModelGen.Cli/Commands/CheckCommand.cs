@@ -6,7 +6,7 @@ using ModelGen.Cli.Output;
 namespace ModelGen.Cli.Commands;
 
 /// <summary>
-/// <c>modelgen check PATH --assembly MODEL.dll [--model NAME] [--json]</c>: compares a checkpoint (or a committed
+/// <c>modelgen check PATH --assembly MODEL.dll [--model NAME] [--config FILE] [--json]</c>: compares a checkpoint (or a committed
 /// manifest) with the key table the generator built into a model assembly, and prints what the build would report,
 /// with the build's diagnostic IDs. Exits 1 when there is any finding.
 /// </summary>
@@ -29,10 +29,14 @@ internal static class CheckCommand
         {
             Description = "Full name (or unique simple name) of the [ShardedModel] class; needed when the assembly has several.",
         };
+        var config = new Option<string>("--config")
+        {
+            Description = "The config.json a model built from a config object is constructed with; default: config.json beside the checkpoint.",
+        };
         Option<bool> json = CommonArguments.Json();
         var command = new Command("check", "Compare a checkpoint's keys with a built model's key table and print what the build would report.")
         {
-            path, assembly, model, json,
+            path, assembly, model, config, json,
         };
         command.SetAction(parse =>
         {
@@ -43,9 +47,13 @@ internal static class CheckCommand
                 LoadedModel selected = ModelAssemblyLoader.Select(ModelAssemblyLoader.Load(assemblyPath), parse.GetValue(model), Path.GetFullPath(assemblyPath));
                 CheckpointKeySet keys = CheckpointKeySet.Read(parse.GetValue(path)!);
                 CheckReport report = KeyTableMatcher.Match(selected.Name, selected.Keys, keys.Keys.Select(k => k.Key));
-                ModelShapes shapes = selected.Type is null ? new(null, "the model's type is not available") : ModelShapeReader.Read(selected.Type);
+                ModelConstructor constructor = selected.Type is null
+                    ? new(null, "the model's type is not available", null)
+                    : ModelConstructorResolver.Resolve(selected.Type, parse.GetValue(path)!, parse.GetValue(config));
+                ModelShapes shapes = selected.Type is null ? new(null, constructor.NotChecked) : ModelShapeReader.Read(selected.Type, constructor);
                 report = report with
                 {
+                    ConfigPath = constructor.ConfigPath,
                     Findings = [.. report.Findings, .. ShapeFindings.Compare(selected.Keys, shapes.Slots, keys.Keys)],
                     ShapesNotChecked = shapes.NotChecked,
                 };
@@ -61,6 +69,7 @@ internal static class CheckCommand
     {
         output.WriteLine($"Model:      {report.ModelName} ({report.ModelPatterns} key patterns)");
         output.WriteLine($"Checkpoint: {keys.Path} ({report.CheckpointKeys} keys)");
+        if (report.ConfigPath is not null) output.WriteLine($"Config:     {report.ConfigPath}");
         output.WriteLine();
         foreach (CheckFinding finding in report.Findings)
             output.WriteLine($"{finding.Severity} {finding.Id}: {finding.Message}");
@@ -99,6 +108,7 @@ internal static class CheckCommand
             w.WriteBoolean("ok", report.IsClean);
             w.WriteString("model", report.ModelName);
             w.WriteString("checkpoint", keys.Path);
+            w.WriteString("config", report.ConfigPath);
             w.WriteNumber("modelPatterns", report.ModelPatterns);
             w.WriteNumber("checkpointKeys", report.CheckpointKeys);
             w.WriteNumber("mappedKeys", report.MappedKeys);
