@@ -178,7 +178,55 @@ public sealed class BuildParityTests : IDisposable
         return tensors.ToList();
     }
 
-    private static ImmutableArray<Diagnostic> GeneratorDiagnostics(string manifestPath, string manifest, string resource = "CheckTestModel.cs", string model = Model)
+    private const string ConfigModel = "ModelGen.Cli.Tests.ConfigTestModel";
+
+    /// <summary>Config scenarios of <see cref="ConfigTestModel"/>: the checkpoint has hidden 4, intermediate 6, two layers.</summary>
+    public static TheoryData<string, int, int, int, string?> ConfigScenarios() => new()
+    {
+        { "config clean", 4, 6, 2, null },
+        { "config wrong intermediate", 4, 5, 2, "MG0020" },
+        { "config wrong layers", 4, 6, 3, "MG0022" },
+    };
+
+    [Theory]
+    [MemberData(nameof(ConfigScenarios))]
+    public void Findings_of_a_model_built_from_config_json_equal_the_generators_diagnostics(string scenario, int hidden, int intermediate, int layers, string? expected)
+    {
+        string name = scenario.Replace(' ', '-');
+        string checkpoint = _checkpoints.Single(ConfigCheckTests.Tensors(), Path.Combine(name, "model.safetensors"));
+        string configPath = Path.Combine(_checkpoints.Folder, name, "config.json");
+        File.WriteAllText(configPath, ConfigCheckTests.Config(hidden, intermediate, layers));
+        string manifestPath = Path.Combine(_checkpoints.Folder, name, "checkpoint.manifest");
+        Assert.Equal(0, CliRun.Of("manifest", checkpoint, "-o", manifestPath).ExitCode);
+
+        CliRun check = CliRun.Of("check", checkpoint, "--assembly", typeof(ConfigTestModel).Assembly.Location, "--model", ConfigModel, "--json");
+        using JsonDocument json = JsonDocument.Parse(check.Stdout);
+        Assert.True(json.RootElement.GetProperty("shapesChecked").GetBoolean(), json.RootElement.GetProperty("shapesNotChecked").GetString());
+        // The build words a config-bound size by its source ("config.IntermediateSize = 5 ('config.IntermediateSize' from
+        // config.json 'intermediate_size')"); the tool built the model and knows only the value, so it words it as for a
+        // model with literal sizes. Severity, ID and the key or list concerned (the message's first quoted name) agree.
+        var fromTool = json.RootElement.GetProperty("findings").EnumerateArray()
+            .Select(f => f.GetProperty("severity").GetString() + " " + f.GetProperty("id").GetString() + ": " + FirstQuoted(f.GetProperty("message").GetString()!))
+            .Order(StringComparer.Ordinal).ToList();
+        var fromBuild = GeneratorDiagnostics(manifestPath, File.ReadAllText(manifestPath), "ConfigTestModel.cs", ConfigModel, (configPath, File.ReadAllText(configPath)))
+            .Where(d => ShapeIds.Contains(d.Id))
+            .Select(d => d.Severity.ToString().ToLowerInvariant() + " " + d.Id + ": " + FirstQuoted(d.GetMessage(CultureInfo.InvariantCulture)))
+            .Order(StringComparer.Ordinal).ToList();
+
+                Assert.Equal(fromBuild, fromTool);
+        Assert.Equal(fromBuild.Count == 0 ? 0 : 1, check.ExitCode);
+        if (expected is null) Assert.Empty(fromTool);
+        else Assert.Contains(fromTool, f => f.Contains(" " + expected + ": ", StringComparison.Ordinal));
+    }
+
+    /// <summary>The first <c>'...'</c> name of a finding's message: the checkpoint key (MG0020, MG0023) or module list (MG0022).</summary>
+    private static string FirstQuoted(string message)
+    {
+        int start = message.IndexOf('\'') + 1;
+        return message[start..message.IndexOf('\'', start)];
+    }
+
+    private static ImmutableArray<Diagnostic> GeneratorDiagnostics(string manifestPath, string manifest, string resource = "CheckTestModel.cs", string model = Model, (string Path, string Text)? config = null)
     {
         string source;
         using (var stream = typeof(BuildParityTests).Assembly.GetManifestResourceStream(resource)!)
@@ -195,11 +243,19 @@ public sealed class BuildParityTests : IDisposable
             ],
             new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary));
         var perFile = ImmutableDictionary<string, string>.Empty.Add(ShardedModelGenerator.ModelMetadata, model);
+        var files = new Dictionary<string, ImmutableDictionary<string, string>> { [manifestPath] = perFile };
+        var texts = new List<AdditionalText> { new ManifestText(manifestPath, manifest) };
+        if (config is { } c)
+        {
+            // The config reaches the generator as the checkpoint build step passes it (docs/keys.md, "Config").
+            files[c.Path] = perFile.Add(ShardedModelGenerator.KindMetadata, ShardedModelGenerator.ConfigKind);
+            texts.Add(new ManifestText(c.Path, c.Text));
+        }
         GeneratorDriver driver = CSharpGeneratorDriver.Create(
             [new ShardedModelGenerator().AsSourceGenerator()],
-            [new ManifestText(manifestPath, manifest)],
+            texts,
             parse,
-            new ManifestOptions(manifestPath, perFile));
+            new ManifestOptions(files));
         driver.RunGeneratorsAndUpdateCompilation(compilation, out _, out ImmutableArray<Diagnostic> diagnostics);
         return diagnostics;
     }
@@ -211,14 +267,14 @@ public sealed class BuildParityTests : IDisposable
         public override SourceText GetText(CancellationToken cancellationToken = default) => SourceText.From(content);
     }
 
-    private sealed class ManifestOptions(string manifestPath, ImmutableDictionary<string, string> metadata) : AnalyzerConfigOptionsProvider
+    private sealed class ManifestOptions(Dictionary<string, ImmutableDictionary<string, string>> metadata) : AnalyzerConfigOptionsProvider
     {
         public override AnalyzerConfigOptions GlobalOptions { get; } = new Options(ImmutableDictionary<string, string>.Empty);
 
         public override AnalyzerConfigOptions GetOptions(SyntaxTree tree) => GlobalOptions;
 
         public override AnalyzerConfigOptions GetOptions(AdditionalText textFile) =>
-            textFile.Path == manifestPath ? new Options(metadata) : GlobalOptions;
+            metadata.TryGetValue(textFile.Path, out var values) ? new Options(values) : GlobalOptions;
 
         private sealed class Options(ImmutableDictionary<string, string> values) : AnalyzerConfigOptions
         {

@@ -69,8 +69,14 @@ public sealed class ConfigCheckTests : IDisposable
         var (run, json) = Check("check", checkpoint);
         using (json)
         {
-            var ids = json.RootElement.GetProperty("findings").EnumerateArray().Select(f => f.GetProperty("id").GetString()).ToList();
-            Assert.Equal(["MG0020", "MG0020"], ids);
+            // Worded as the build words it for a model with literal sizes (see BuildParityTests for the config-bound wording).
+            var findings = json.RootElement.GetProperty("findings").EnumerateArray()
+                .Select(f => f.GetProperty("severity").GetString() + " " + f.GetProperty("id").GetString() + ": " + f.GetProperty("message").GetString()).ToList();
+            Assert.Equal(
+            [
+                "error MG0020: Checkpoint key 'layers.0.down.weight' has shape [4, 6], but the model creates [4, 5] (and 1 more keys like 'layers.{i}.down.weight'); dimension 1 is 5, the checkpoint's 6",
+                "error MG0020: Checkpoint key 'layers.0.up.weight' has shape [6, 4], but the model creates [5, 4] (and 1 more keys like 'layers.{i}.up.weight'); dimension 0 is 5, the checkpoint's 6",
+            ], findings);
             Assert.Equal(1, run.ExitCode);
         }
     }
