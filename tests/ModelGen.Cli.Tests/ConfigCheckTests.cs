@@ -144,6 +144,7 @@ public sealed class ConfigCheckTests : IDisposable
         Assert.Contains("error: ConfigInvalid", run.Stderr);
         Assert.Contains("file: " + file, run.Stderr);
         Assert.Contains(expected, run.Stderr);
+        Assert.Contains("ConfigInvalid: the file ", run.Stderr);
 
         var (json, doc) = Check("check", checkpoint);
         using (doc)

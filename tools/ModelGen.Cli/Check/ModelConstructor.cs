@@ -72,7 +72,7 @@ internal static class ModelConstructorResolver
         }
         catch (JsonException e)
         {
-            throw Invalid(configPath, e.Path ?? "$", $"cannot be read into {configType.Name}: {e.Message}");
+            throw Invalid(configPath, e.Path ?? "$", $"the file cannot be read into {configType.Name}: {e.Message}");
         }
         catch (NotSupportedException e)
         {
