@@ -15,10 +15,12 @@ internal sealed class LayerArguments
 {
     private readonly List<Creation> _creations = new();
     private readonly SemanticModels _models;
+    private readonly ITypeSymbol? _fieldType;
 
-    private LayerArguments(SemanticModels models)
+    private LayerArguments(SemanticModels models, ITypeSymbol? fieldType)
     {
         _models = models;
+        _fieldType = fieldType;
         Complete = true;
     }
 
@@ -27,7 +29,7 @@ internal sealed class LayerArguments
 
     public static LayerArguments Find(IFieldSymbol field, SemanticModels models)
     {
-        var result = new LayerArguments(models);
+        var result = new LayerArguments(models, field.Type);
         foreach (SyntaxReference reference in field.DeclaringSyntaxReferences)
         {
             if (reference.GetSyntax() is VariableDeclaratorSyntax { Initializer: { } initializer })
@@ -48,7 +50,7 @@ internal sealed class LayerArguments
     /// <summary>The arguments of one creation expression (a child of a <c>Sequential</c>, which has no field of its own).</summary>
     public static LayerArguments ForCreation(ExpressionSyntax expression, SemanticModels models)
     {
-        var result = new LayerArguments(models);
+        var result = new LayerArguments(models, fieldType: null);
         result.Add(expression);
         return result;
     }
@@ -92,8 +94,12 @@ internal sealed class LayerArguments
             case InvocationExpressionSyntax invocation when helperDepth < HelperMethods.MaxDepth && HelperMethods.Returned(invocation, _models) is { } helper:
                 Add(helper.Returned, helperDepth + 1);
                 break;
-            case InvocationExpressionSyntax invocation: _creations.Add(new Creation(expression, invocation.ArgumentList)); break;
-            case BaseObjectCreationExpressionSyntax creation: _creations.Add(new Creation(expression, creation.ArgumentList)); break;
+            case InvocationExpressionSyntax invocation: _creations.Add(new Creation(expression, invocation.ArgumentList, null)); break;
+            // A target-typed new(...) written at the field creates the field's type; one inside a helper creates the helper's return type.
+            case ImplicitObjectCreationExpressionSyntax creation when helperDepth == 0:
+                _creations.Add(new Creation(expression, creation.ArgumentList, _fieldType as INamedTypeSymbol));
+                break;
+            case BaseObjectCreationExpressionSyntax creation: _creations.Add(new Creation(expression, creation.ArgumentList, null)); break;
             // Created by something the generator cannot evaluate (a helper's result, a conditional, ...).
             default: Complete = false; break;
         }
@@ -121,6 +127,7 @@ internal sealed class LayerArguments
 
     private bool? ValueOf(Creation creation, string parameterName)
     {
+        if (creation.Method is null && FromDeclarations(creation, parameterName, out bool? declared)) return declared;
         if (creation.Method is null)
         {
             SemanticModel model = _models.For(creation.Expression.SyntaxTree);
@@ -131,17 +138,76 @@ internal sealed class LayerArguments
         return ValueOf(creation.Method, creation.Arguments, creation.Model!, parameterName);
     }
 
+    /// <summary>
+    /// The value of a target-typed <c>new(...)</c>'s argument read from the created type's constructors, without
+    /// binding the creation (which binds every argument, <c>device: torch.META</c> included, after every edit): decided
+    /// when every constructor the argument count and names fit takes the parameter at one position and either the
+    /// argument is a <c>true</c>/<c>false</c> literal or all of them have the same default. False when only binding can tell.
+    /// </summary>
+    private static bool FromDeclarations(Creation creation, string parameterName, out bool? value)
+    {
+        value = null;
+        if (creation.Target is not { } type) return false;
+        SeparatedSyntaxList<ArgumentSyntax> arguments = creation.Arguments?.Arguments ?? default;
+        int positional = 0;
+        var named = new List<string>();
+        foreach (ArgumentSyntax argument in arguments)
+        {
+            if (!argument.RefKindKeyword.IsKind(SyntaxKind.None)) return false;
+            if (argument.NameColon is { } nameColon) named.Add(nameColon.Name.Identifier.ValueText);
+            else if (named.Count > 0) return false;
+            else positional++;
+        }
+        if (type.InstanceConstructors.Any(c => c.Parameters.Any(p => p.IsParams))) return false;
+        List<IMethodSymbol> candidates = type.InstanceConstructors.Where(c =>
+            positional <= c.Parameters.Length
+            && named.All(n => c.Parameters.Skip(positional).Any(p => p.Name == n))
+            && c.Parameters.Skip(positional).All(p => p.HasExplicitDefaultValue || named.Contains(p.Name))).ToList();
+        if (candidates.Count == 0) return false;
+
+        IParameterSymbol? first = candidates[0].Parameters.FirstOrDefault(p => p.Name == parameterName);
+        foreach (IMethodSymbol candidate in candidates)
+        {
+            IParameterSymbol? parameter = candidate.Parameters.FirstOrDefault(p => p.Name == parameterName);
+            if ((parameter is null) != (first is null)) return false;
+            if (parameter is not null && parameter.Ordinal != first!.Ordinal) return false;
+        }
+        if (first is null) return true;
+        if (first.Ordinal < positional)
+        {
+            value = arguments[first.Ordinal].Expression.Kind() switch
+            {
+                SyntaxKind.TrueLiteralExpression => true,
+                SyntaxKind.FalseLiteralExpression => false,
+                _ => null,
+            };
+            return value is not null;
+        }
+        if (named.Contains(parameterName)) return false;
+        bool? shared = DefaultOf(first);
+        if (candidates.Any(c => DefaultOf(c.Parameters[first.Ordinal]) != shared)) return false;
+        value = shared;
+        return true;
+    }
+
+    private static bool? DefaultOf(IParameterSymbol parameter) =>
+        parameter.HasExplicitDefaultValue && parameter.ExplicitDefaultValue is bool d ? d : null;
+
     /// <summary>One place the field is created; the invoked method is resolved only when a value needs it.</summary>
     private sealed class Creation
     {
-        public Creation(ExpressionSyntax expression, ArgumentListSyntax? arguments)
+        public Creation(ExpressionSyntax expression, ArgumentListSyntax? arguments, INamedTypeSymbol? target)
         {
             Expression = expression;
             Arguments = arguments;
+            Target = target;
         }
 
         public ExpressionSyntax Expression { get; }
         public ArgumentListSyntax? Arguments { get; }
+
+        /// <summary>The type a target-typed <c>new(...)</c> creates (the field's), or null for any other creation.</summary>
+        public INamedTypeSymbol? Target { get; }
         public IMethodSymbol? Method { get; set; }
         public SemanticModel? Model { get; set; }
     }
