@@ -164,7 +164,7 @@ public sealed class ConfigCheckTests : IDisposable
         CliRun run = CliRun.Of("check", checkpoint, "--assembly", Assembly, "--model", Pair, "--json");
         using JsonDocument json = JsonDocument.Parse(run.Stdout);
         Assert.False(json.RootElement.GetProperty("shapesChecked").GetBoolean());
-        Assert.Contains("no public constructor taking a single config object (its constructors take (ConfigTestConfig, Int32))",
+        Assert.Contains("no public constructor taking a single config object (optionally followed by its ScalarType) (its constructors take (ConfigTestConfig, Int32))",
             json.RootElement.GetProperty("shapesNotChecked").GetString());
         Assert.Equal(0, run.ExitCode);
     }

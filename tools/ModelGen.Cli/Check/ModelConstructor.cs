@@ -1,6 +1,7 @@
 using System.Reflection;
 using System.Text.Json;
 using ModelGen.Cli.Output;
+using TorchSharp;
 
 namespace ModelGen.Cli.Check;
 
@@ -12,7 +13,8 @@ internal sealed record ModelConstructor(Func<object>? Create, string? NotChecked
 
 /// <summary>
 /// Chooses how to build a model: its public parameterless constructor, or a public constructor whose single parameter
-/// is a config class, filled from config.json with System.Text.Json as the model's own code would read it.
+/// is a config class, filled from config.json with System.Text.Json as the model's own code would read it, or one
+/// taking the config and its element type, given the config's <c>torch_dtype</c> as Hugging Face models are.
 /// </summary>
 internal static class ModelConstructorResolver
 {
@@ -24,10 +26,15 @@ internal static class ModelConstructorResolver
         if (type.GetConstructor(Type.EmptyTypes) is not null)
             return new(() => Activator.CreateInstance(type)!, null, null);
         ConstructorInfo[] single = type.GetConstructors().Where(c => c.GetParameters() is [{ ParameterType: var p }] && IsConfigType(p)).ToArray();
+        // Models that also take their element type, as Hugging Face models take torch_dtype: (config, ScalarType).
+        if (single.Length == 0)
+            single = type.GetConstructors().Where(c => c.GetParameters() is [{ ParameterType: var p }, { ParameterType: var d }] && IsConfigType(p) && d == typeof(torch.ScalarType)).ToArray();
         if (single.Length != 1)
         {
             string taken = string.Join(", ", type.GetConstructors().Select(c => "(" + string.Join(", ", c.GetParameters().Select(p => p.ParameterType.Name)) + ")"));
-            string why = single.Length == 0 ? "no public constructor taking a single config object" : "several public constructors taking a single config object";
+            string why = single.Length == 0
+                ? "no public constructor taking a single config object (optionally followed by its ScalarType)"
+                : "several public constructors taking a single config object";
             return new(null, $"{type.FullName} has no public parameterless constructor and {why} (its constructors take {taken}), so it cannot be built here", null);
         }
         ConstructorInfo constructor = single[0];
@@ -40,7 +47,11 @@ internal static class ModelConstructorResolver
             return new(null, $"{type.FullName} is built from a {configType.Name}, but there is no {ConfigFileName} at {configPath}; pass --config FILE", null);
         }
         object config = Deserialize(configPath, configType);
-        return new(() => constructor.Invoke([config]), null, configPath);
+        if (constructor.GetParameters().Length == 1) return new(() => constructor.Invoke([config]), null, configPath);
+        torch.ScalarType? dtype = ConfigDType.Read(configPath);
+        if (dtype is null)
+            return new(null, $"{type.FullName} is built from a {configType.Name} and a ScalarType, but {configPath} has no torch_dtype naming one, so it cannot be built here", configPath);
+        return new(() => constructor.Invoke([config, dtype.Value]), null, configPath);
     }
 
     /// <summary>
