@@ -1,5 +1,4 @@
 using ModelGen.Distributed;
-using ModelGen.Loading;
 using ModelGen.Sharding;
 using ModelGen.Tests.Loading;
 using ModelGen.Training;
@@ -21,12 +20,7 @@ public sealed class DefaultUnitsTests : IDisposable
 
     public void Dispose() => _files.Dispose();
 
-    private LargeRootTestModel Load(TensorPlacement placement)
-    {
-        var model = MetaConstruction.Build(() => new LargeRootTestModel());
-        ShardedLoader.Load(model, _path, new LoadOptions { ProcessGroup = ProcessGroups.Single(), Placement = placement });
-        return model;
-    }
+    private LargeRootTestModel Load(TensorPlacement placement) => OneProcessLoad.Load(() => new LargeRootTestModel(), _path, placement);
 
     private static Tensor Ids(int seed)
     {
@@ -114,8 +108,7 @@ public sealed class DefaultUnitsTests : IDisposable
     {
         // UnitTestModel's head holds only a tied weight, and its scale sits at the root: nothing but the blocks.
         var path = _files.Write("units.safetensors", ScalarType.Float32, UnitTestModel.Checkpoint()).Path;
-        var model = MetaConstruction.Build(() => new UnitTestModel());
-        ShardedLoader.Load(model, path, new LoadOptions { ProcessGroup = ProcessGroups.Single(), Placement = TensorPlacement.FullyShard });
+        UnitTestModel model = OneProcessLoad.Load(() => new UnitTestModel(), path, TensorPlacement.FullyShard);
         using var forward = ShardedForward.Attach(model);
         Assert.Equal(["blocks.0", "blocks.1", ""], forward.Units.Select(u => u.Name));
     }

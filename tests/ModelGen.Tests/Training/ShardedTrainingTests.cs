@@ -1,5 +1,4 @@
 using ModelGen.Distributed;
-using ModelGen.Loading;
 using ModelGen.Sharding;
 using ModelGen.Tests.Loading;
 using ModelGen.Training;
@@ -20,12 +19,7 @@ public sealed class ShardedTrainingTests : IDisposable
 
     public void Dispose() => _files.Dispose();
 
-    private UnitTestModel Load(TensorPlacement placement)
-    {
-        var model = MetaConstruction.Build(() => new UnitTestModel());
-        ShardedLoader.Load(model, _path, new LoadOptions { ProcessGroup = ProcessGroups.Single(), Placement = placement });
-        return model;
-    }
+    private UnitTestModel Load(TensorPlacement placement) => OneProcessLoad.Load(() => new UnitTestModel(), _path, placement);
 
     private static Tensor Batch(int seed)
     {
