@@ -1,7 +1,8 @@
 // Checkpoint manifests for ModelGen: reads only the headers of safetensors files (never the weight bytes) and
 // writes one line per tensor, "key DTYPE [d0,d1,...]", sorted by key. Compiled into the build task assembly (the
 // ModelGenWriteCheckpointManifests task of ModelGen.Checkpoints.targets) and, linked as source, into the modelgen
-// command that writes manifests for users to commit, so both write the same text.
+// command that writes manifests for users to commit, so both write the same text. The JSON is read by
+// Json/SmallJsonReader.cs, which every assembly compiling this file compiles too.
 #nullable enable
 using System;
 using System.Collections.Generic;
@@ -9,6 +10,7 @@ using System.Globalization;
 using System.IO;
 using System.Linq;
 using System.Text;
+using ModelGen.Json;
 
 /// <summary>Turns checkpoint headers into manifest text.</summary>
 public static class CheckpointManifest
@@ -29,14 +31,15 @@ public static class CheckpointManifest
         if (path.EndsWith(IndexSuffix, StringComparison.OrdinalIgnoreCase))
         {
             string directory = Path.GetDirectoryName(Path.GetFullPath(path)) ?? ".";
-            var root = Json.Parse(File.ReadAllText(path)) as Dictionary<string, object?>
-                ?? throw new InvalidDataException("the index is not a JSON object");
-            var map = (root.TryGetValue("weight_map", out object? m) ? m : null) as Dictionary<string, object?>
-                ?? throw new InvalidDataException("the index has no weight_map object");
+            SmallJsonValue root = ParseJson(File.ReadAllText(path));
+            if (root.Kind != SmallJsonKind.Object) throw new InvalidDataException("the index is not a JSON object");
+            SmallJsonValue? map = root.Find("weight_map");
+            if (map is null || map.Kind != SmallJsonKind.Object) throw new InvalidDataException("the index has no weight_map object");
             var shards = new Dictionary<string, Dictionary<string, string>>(StringComparer.Ordinal);
-            foreach (var pair in map)
+            foreach (SmallJsonMember entry in map.Members)
             {
-                string shard = pair.Value as string ?? throw new InvalidDataException($"weight_map entry '{pair.Key}' is not a file name");
+                if (entry.Value.Kind != SmallJsonKind.String) throw new InvalidDataException($"weight_map entry '{entry.Name}' is not a file name");
+                string shard = entry.Value.Text;
                 if (!shards.TryGetValue(shard, out Dictionary<string, string>? described))
                 {
                     string shardPath = Path.Combine(directory, shard);
@@ -44,7 +47,7 @@ public static class CheckpointManifest
                     described = File.Exists(shardPath) ? ReadHeader(shardPath) : new Dictionary<string, string>(StringComparer.Ordinal);
                     shards[shard] = described;
                 }
-                entries[pair.Key] = described.TryGetValue(pair.Key, out string? line) ? line : pair.Key;
+                entries[entry.Name] = described.TryGetValue(entry.Name, out string? line) ? line : entry.Name;
             }
         }
         else
@@ -77,27 +80,46 @@ public static class CheckpointManifest
         {
             throw new InvalidDataException("the header is not valid UTF-8");
         }
-        var header = Json.Parse(json) as Dictionary<string, object?> ?? throw new InvalidDataException("the header is not a JSON object");
+        SmallJsonValue header = ParseJson(json);
+        if (header.Kind != SmallJsonKind.Object) throw new InvalidDataException("the header is not a JSON object");
         var lines = new Dictionary<string, string>(StringComparer.Ordinal);
         long dataLength = fileLength - 8 - (long)headerLength;
-        foreach (var pair in header)
+        foreach (SmallJsonMember entry in header.Members)
         {
-            if (pair.Key == "__metadata__") continue;
-            var tensor = pair.Value as Dictionary<string, object?> ?? throw new InvalidDataException($"tensor '{pair.Key}' is not an object");
-            string dtype = (tensor.TryGetValue("dtype", out object? d) ? d : null) as string ?? throw new InvalidDataException($"tensor '{pair.Key}' has no dtype");
-            var shape = (tensor.TryGetValue("shape", out object? s) ? s : null) as List<object?> ?? throw new InvalidDataException($"tensor '{pair.Key}' has no shape");
-            var offsets = (tensor.TryGetValue("data_offsets", out object? o) ? o : null) as List<object?>;
-            if (offsets is null || offsets.Count != 2 || Integer(offsets[1], pair.Key) > dataLength || Integer(offsets[0], pair.Key) > Integer(offsets[1], pair.Key))
-                throw new InvalidDataException($"tensor '{pair.Key}' has data offsets outside the file");
-            string dims = string.Join(",", shape.Select(x => Integer(x, pair.Key).ToString(CultureInfo.InvariantCulture)));
-            if (pair.Key.Length == 0 || pair.Key.Any(char.IsWhiteSpace)) throw new InvalidDataException($"tensor key '{pair.Key}' is empty or contains whitespace");
-            lines[pair.Key] = pair.Key + " " + dtype + " [" + dims + "]";
+            string key = entry.Name;
+            if (key == "__metadata__") continue;
+            SmallJsonValue tensor = entry.Value;
+            if (tensor.Kind != SmallJsonKind.Object) throw new InvalidDataException($"tensor '{key}' is not an object");
+            SmallJsonValue? dtype = tensor.Find("dtype");
+            if (dtype is null || dtype.Kind != SmallJsonKind.String) throw new InvalidDataException($"tensor '{key}' has no dtype");
+            SmallJsonValue? shape = tensor.Find("shape");
+            if (shape is null || shape.Kind != SmallJsonKind.Array) throw new InvalidDataException($"tensor '{key}' has no shape");
+            SmallJsonValue? offsets = tensor.Find("data_offsets");
+            if (offsets is null || offsets.Kind != SmallJsonKind.Array || offsets.Items.Count != 2
+                || Integer(offsets.Items[1], key) > dataLength || Integer(offsets.Items[0], key) > Integer(offsets.Items[1], key))
+                throw new InvalidDataException($"tensor '{key}' has data offsets outside the file");
+            string dims = string.Join(",", shape.Items.Select(x => Integer(x, key).ToString(CultureInfo.InvariantCulture)));
+            if (key.Length == 0 || key.Any(char.IsWhiteSpace)) throw new InvalidDataException($"tensor key '{key}' is empty or contains whitespace");
+            lines[key] = key + " " + dtype.Text + " [" + dims + "]";
         }
         return lines;
     }
 
-    private static long Integer(object? value, string key) =>
-        value is string digits && long.TryParse(digits, NumberStyles.None, CultureInfo.InvariantCulture, out long n)
+    /// <summary>JSON with each key once per object, as the safetensors reference requires; errors name the character offset.</summary>
+    private static SmallJsonValue ParseJson(string text)
+    {
+        try
+        {
+            return SmallJsonReader.Parse(text, SmallJsonRules.RejectDuplicateKeys);
+        }
+        catch (SmallJsonException e)
+        {
+            throw new InvalidDataException($"invalid JSON at character {e.Offset.ToString(CultureInfo.InvariantCulture)}: {e.Message}");
+        }
+    }
+
+    private static long Integer(SmallJsonValue value, string key) =>
+        value.Kind == SmallJsonKind.Number && long.TryParse(value.Text, NumberStyles.None, CultureInfo.InvariantCulture, out long n)
             ? n
             : throw new InvalidDataException($"tensor '{key}' has a value that is not a non-negative integer");
 
@@ -119,140 +141,5 @@ public static class CheckpointManifest
         ulong value = 0;
         for (int i = 7; i >= 0; i--) value = (value << 8) | bytes[i];
         return value;
-    }
-
-    /// <summary>
-    /// A small JSON reader: objects become dictionaries (duplicate keys rejected), arrays lists, strings strings,
-    /// numbers their literal text, true/false booleans and null null.
-    /// </summary>
-    public static class Json
-    {
-        /// <summary>The value <paramref name="text"/> holds; <see cref="InvalidDataException"/> naming the position when it is not JSON.</summary>
-        public static object? Parse(string text)
-        {
-            int position = 0;
-            object? value = ReadValue(text, ref position, 0);
-            SkipWhitespace(text, ref position);
-            if (position != text.Length) throw Error(position, "unexpected text after the value");
-            return value;
-        }
-
-        private static object? ReadValue(string text, ref int position, int depth)
-        {
-            if (depth > 64) throw Error(position, "nesting too deep");
-            SkipWhitespace(text, ref position);
-            if (position >= text.Length) throw Error(position, "unexpected end");
-            char c = text[position];
-            switch (c)
-            {
-                case '{': return ReadObject(text, ref position, depth);
-                case '[': return ReadArray(text, ref position, depth);
-                case '"': return ReadString(text, ref position);
-                case 't': Expect(text, ref position, "true"); return true;
-                case 'f': Expect(text, ref position, "false"); return false;
-                case 'n': Expect(text, ref position, "null"); return null;
-                default:
-                    if (c == '-' || (c >= '0' && c <= '9')) return ReadNumber(text, ref position);
-                    throw Error(position, $"unexpected character '{c}'");
-            }
-        }
-
-        private static Dictionary<string, object?> ReadObject(string text, ref int position, int depth)
-        {
-            var result = new Dictionary<string, object?>(StringComparer.Ordinal);
-            position++;
-            SkipWhitespace(text, ref position);
-            if (position < text.Length && text[position] == '}') { position++; return result; }
-            while (true)
-            {
-                SkipWhitespace(text, ref position);
-                if (position >= text.Length || text[position] != '"') throw Error(position, "expected a key");
-                int keyAt = position;
-                string key = ReadString(text, ref position);
-                SkipWhitespace(text, ref position);
-                if (position >= text.Length || text[position] != ':') throw Error(position, "expected ':'");
-                position++;
-                object? value = ReadValue(text, ref position, depth + 1);
-                if (result.ContainsKey(key)) throw Error(keyAt, $"duplicate key '{key}'");
-                result.Add(key, value);
-                SkipWhitespace(text, ref position);
-                if (position < text.Length && text[position] == ',') { position++; continue; }
-                if (position < text.Length && text[position] == '}') { position++; return result; }
-                throw Error(position, "expected ',' or '}'");
-            }
-        }
-
-        private static List<object?> ReadArray(string text, ref int position, int depth)
-        {
-            var result = new List<object?>();
-            position++;
-            SkipWhitespace(text, ref position);
-            if (position < text.Length && text[position] == ']') { position++; return result; }
-            while (true)
-            {
-                result.Add(ReadValue(text, ref position, depth + 1));
-                SkipWhitespace(text, ref position);
-                if (position < text.Length && text[position] == ',') { position++; continue; }
-                if (position < text.Length && text[position] == ']') { position++; return result; }
-                throw Error(position, "expected ',' or ']'");
-            }
-        }
-
-        private static string ReadString(string text, ref int position)
-        {
-            var builder = new StringBuilder();
-            position++;
-            while (position < text.Length)
-            {
-                char c = text[position++];
-                if (c == '"') return builder.ToString();
-                if (c < ' ') throw Error(position - 1, "control character in a string");
-                if (c != '\\') { builder.Append(c); continue; }
-                if (position >= text.Length) break;
-                char e = text[position++];
-                switch (e)
-                {
-                    case '"': builder.Append('"'); break;
-                    case '\\': builder.Append('\\'); break;
-                    case '/': builder.Append('/'); break;
-                    case 'b': builder.Append('\b'); break;
-                    case 'f': builder.Append('\f'); break;
-                    case 'n': builder.Append('\n'); break;
-                    case 'r': builder.Append('\r'); break;
-                    case 't': builder.Append('\t'); break;
-                    case 'u':
-                        if (position + 4 > text.Length || !ushort.TryParse(text.Substring(position, 4), NumberStyles.HexNumber, CultureInfo.InvariantCulture, out ushort code))
-                            throw Error(position, "invalid \\u escape");
-                        builder.Append((char)code);
-                        position += 4;
-                        break;
-                    default: throw Error(position - 1, $"invalid escape '\\{e}'");
-                }
-            }
-            throw Error(position, "unterminated string");
-        }
-
-        private static string ReadNumber(string text, ref int position)
-        {
-            int start = position;
-            while (position < text.Length && "+-0123456789.eE".IndexOf(text[position]) >= 0) position++;
-            string number = text.Substring(start, position - start);
-            if (!double.TryParse(number, NumberStyles.Float, CultureInfo.InvariantCulture, out _)) throw Error(start, $"invalid number '{number}'");
-            return number;
-        }
-
-        private static void Expect(string text, ref int position, string word)
-        {
-            if (string.CompareOrdinal(text, position, word, 0, word.Length) != 0) throw Error(position, $"expected '{word}'");
-            position += word.Length;
-        }
-
-        private static void SkipWhitespace(string text, ref int position)
-        {
-            while (position < text.Length && (text[position] == ' ' || text[position] == '\t' || text[position] == '\n' || text[position] == '\r')) position++;
-        }
-
-        private static InvalidDataException Error(int position, string message) =>
-            new InvalidDataException($"invalid JSON at character {position}: {message}");
     }
 }
