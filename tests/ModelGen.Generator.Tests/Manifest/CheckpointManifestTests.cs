@@ -36,6 +36,12 @@ public sealed class CheckpointManifestTests : IDisposable
     [InlineData("{\"a\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,400]}}", "data offsets outside the file")]
     [InlineData("{\"a\":{\"dtype\":\"F32\",\"shape\":[-1],\"data_offsets\":[0,4]}}", "not a non-negative integer")]
     [InlineData("[1,2]", "not a JSON object")]
+    [InlineData("{\"a\":{\"dtype\":5,\"shape\":[1],\"data_offsets\":[0,4]}}", "has no dtype")]
+    [InlineData("{\"a\":{\"dtype\":\"F32\",\"shape\":[\"1\"],\"data_offsets\":[0,4]}}", "not a non-negative integer")]
+    [InlineData("{\"a\":{\"dtype\":\"F32\",\"shape\":[1.0],\"data_offsets\":[0,4]}}", "not a non-negative integer")]
+    [InlineData("{\"a\":{\"dtype\":\"F32\",\"shape\":[01],\"data_offsets\":[0,4]}}", "invalid JSON")]
+    [InlineData("{\"a\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4],\"dtype\":\"F16\"}}", "duplicate key 'dtype'")]
+    [InlineData("{\"a\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]},\"__metadata__\":{\"k\":\"v\",\"k\":\"w\"}}", "duplicate key 'k'")]
     public void Invalid_headers_are_rejected_with_a_reason(string header, string reason)
     {
         string file = PathOf("bad.safetensors");
@@ -43,6 +49,30 @@ public sealed class CheckpointManifestTests : IDisposable
 
         var e = Assert.Throws<InvalidDataException>(() => CheckpointManifest.FromCheckpoint(file));
         Assert.Contains(reason, e.Message);
+    }
+
+    [Fact]
+    public void A_header_that_is_not_json_is_rejected_naming_the_character_and_the_error()
+    {
+        string file = PathOf("bad.safetensors");
+        SafetensorsFile.WriteRaw(file, "{\"a\":{\"dtype\":\"F32\" \"shape\":[1],\"data_offsets\":[0,4]}}", dataBytes: 4);
+
+        var e = Assert.Throws<InvalidDataException>(() => CheckpointManifest.FromCheckpoint(file));
+
+        Assert.Equal("invalid JSON at character 20: expected ',' or '}' in an object", e.Message);
+    }
+
+    [Fact]
+    public void Escaped_keys_and_metadata_are_decoded_before_the_manifest_is_written()
+    {
+        string file = PathOf("escaped.safetensors");
+        SafetensorsFile.WriteRaw(file,
+            "{\"__metadata__\":{\"format\":\"pt\"},\"caf\\u00e9.w\\u0065ight\":{\"dtype\":\"F32\",\"shape\":[1,123456789012],\"data_offsets\":[0,4]}}",
+            dataBytes: 4);
+
+        string text = CheckpointManifest.FromCheckpoint(file);
+
+        Assert.EndsWith("\ncafé.weight F32 [1,123456789012]\n", text);
     }
 
     [Fact]
@@ -93,6 +123,19 @@ public sealed class CheckpointManifestTests : IDisposable
         File.WriteAllText(PathOf("model.safetensors.index.json"), "{\"metadata\": {}}");
 
         Assert.Contains("weight_map", Assert.Throws<InvalidDataException>(() => CheckpointManifest.FromCheckpoint(PathOf("model.safetensors.index.json"))).Message);
+    }
+
+    [Theory]
+    [InlineData("{\"weight_map\": {\"a.weight\": 3}}", "weight_map entry 'a.weight' is not a file name")]
+    [InlineData("{\"weight_map\": {\"a.weight\": \"x.safetensors\", \"a.weight\": \"y.safetensors\"}}", "duplicate key 'a.weight'")]
+    [InlineData("{\"weight_map\": [\"a.weight\"]}", "the index has no weight_map object")]
+    [InlineData("{\"weight_map\": {}", "invalid JSON at character 17: expected ',' or '}' in an object")]
+    public void An_invalid_index_is_rejected_with_a_reason(string index, string reason)
+    {
+        File.WriteAllText(PathOf("model.safetensors.index.json"), index);
+
+        var e = Assert.Throws<InvalidDataException>(() => CheckpointManifest.FromCheckpoint(PathOf("model.safetensors.index.json")));
+        Assert.Contains(reason, e.Message);
     }
 
     [Theory]
