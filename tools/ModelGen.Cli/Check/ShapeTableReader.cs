@@ -12,13 +12,13 @@ internal sealed record BuildShapes(ShapeTable Shapes, KeyTable Keys);
 
 /// <summary>
 /// Reads the shape table the generator writes into a model's key table (<c>CheckpointKeyTable.ShapeTable</c>, written by
-/// the generator's ShapeTableText) back into the generator's own records, so the build's checks can run on it unchanged.
+/// <see cref="ShapeTableText"/>) back into the generator's own records, so the build's checks can run on it unchanged.
 /// Source positions come back as C# positions with the file name only, which is all a message names of them.
 /// </summary>
 internal static class ShapeTableReader
 {
-    /// <summary>The format version this reader understands (ShapeTableText.Format of the generator).</summary>
-    public const int Format = 1;
+    /// <summary>The format version this reader understands: the one the generator it is built with writes.</summary>
+    public const int Format = ShapeTableText.Format;
 
     /// <exception cref="InvalidDataException">The text is not a shape table of <see cref="Format"/>.</exception>
     public static BuildShapes Read(string text)
