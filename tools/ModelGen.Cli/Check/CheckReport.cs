@@ -38,8 +38,8 @@ internal sealed record CheckReport(
     IReadOnlyList<string> OptionalMissing)
 {
     /// <summary>
-    /// Why shapes, list lengths and dtypes (MG0020, MG0022, MG0023) were not compared, or <see langword="null"/> when
-    /// the model was built on the meta device and they were.
+    /// Why some shapes, list lengths or dtypes (MG0020, MG0022, MG0023) were not compared, or <see langword="null"/> when
+    /// every one was: by the build's checks on its shape table, or on the model built on the meta device.
     /// </summary>
     public string? ShapesNotChecked { get; init; }
 
