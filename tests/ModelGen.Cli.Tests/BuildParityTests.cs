@@ -310,6 +310,16 @@ public sealed class BuildParityTests : IDisposable
         Assert.Equal(wrongBuild, wrongTool.Where(f => f != extra));
         Assert.Single(wrongTool, f => f.Contains("'parsed.weight' has shape", StringComparison.Ordinal));
         Assert.Equal(1, wrongExit);
+
+        // A wrong rank: the build reports it although a dimension is unknown, so the meta-device build adds nothing.
+        string rankCheckpoint = _checkpoints.Single(
+        [
+            new("known.weight", TorchSharp.torch.zeros(4, 4)),
+            new("parsed.weight", TorchSharp.torch.zeros(2, 4, 1)),
+        ], Path.Combine("partial-rank", "model.safetensors"));
+        var (rankTool, rankBuild, _) = Parity(rankCheckpoint, PartialModel, "ParityModels.cs");
+        Assert.Equal(rankBuild, rankTool);
+        Assert.Contains("; the model's tensor has 2 dimensions, the checkpoint's 3", Assert.Single(rankTool, f => f.Contains("'parsed.weight' has shape", StringComparison.Ordinal)));
     }
 
     [Fact]

@@ -43,17 +43,22 @@ internal static class ModelShapeCheck
         ModelShapes shapes = model.Type is null ? new(null, constructor.NotChecked) : ModelShapeReader.Read(model.Type, constructor);
         if (shapes.Slots is null) return new(fromBuild.Findings, $"{shapes.NotChecked}; {Left(fromBuild)}", configPath);
 
-        var extra = ShapeFindings.Compare(model.Keys, shapes.Slots, keys.Keys).Where(f => f.Id switch
+        // Only what the build left, and never a key pattern or list the build reported on already (a rank mismatch,
+        // for one, is reported by the build even when a dimension of the pattern is not known).
+        var reported = new HashSet<(string, string)>(fromBuild.Findings.Where(b => b.Pattern is not null).Select(b => (Kind(b.Id), b.Pattern!)));
+        var extra = ShapeFindings.Compare(model.Keys, shapes.Slots, keys.Keys).Where(f => f.Pattern is not null && !reported.Contains((f.Id, f.Pattern)) && f.Id switch
         {
-            "MG0020" => f.Pattern is not null && fromBuild.UncheckedShapes.Contains(f.Pattern),
-            "MG0022" => f.Pattern is not null && fromBuild.UncheckedLists.Contains(f.Pattern),
-            "MG0023" => f.Pattern is not null && fromBuild.UncheckedDTypes.Contains(f.Pattern)
-                && !fromBuild.Findings.Any(b => b.Id == "MG0023" && b.Pattern == f.Pattern),
+            "MG0020" => fromBuild.UncheckedShapes.Contains(f.Pattern),
+            "MG0022" => fromBuild.UncheckedLists.Contains(f.Pattern),
+            "MG0023" => fromBuild.UncheckedDTypes.Contains(f.Pattern),
             // Ties depend on key names only: the build's TieChecker already looked at every one.
             _ => false,
         });
         return new([.. fromBuild.Findings, .. extra], null, configPath);
     }
+
+    /// <summary>The finding a build diagnostic stands for: a symbol contradiction (MG0021) is the shape finding of its key.</summary>
+    private static string Kind(string id) => id == "MG0021" ? "MG0020" : id;
 
     /// <summary>The meta-device check alone, for a model whose key table has no shape table.</summary>
     private static ShapeOutcome MetaBuilt(LoadedModel model, CheckpointKeySet keys, string checkpointArgument, string? configOption)
