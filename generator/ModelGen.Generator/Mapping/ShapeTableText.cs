@@ -29,7 +29,7 @@ internal static class ShapeTableText
     public static string Write(ShapeTable shapes, KeyTable keys)
     {
         var b = new StringBuilder(256 + shapes.Keys.Count * 160);
-        b.Append("{\"format\":").Append(Format).Append(",\"model\":");
+        b.Append("{\"format\":").Append(Format.ToString(CultureInfo.InvariantCulture)).Append(",\"model\":");
         String(b, shapes.ModelName);
         b.Append(",\"at\":");
         Location(b, shapes.ModelLocation);
