@@ -96,8 +96,13 @@ public sealed class ShardedModelGenerator : IIncrementalGenerator
 
         context.RegisterSourceOutput(moduleTypes, static (spc, type) =>
             spc.AddSource(ModuleGlueEmitter.HintName(type), ModuleGlueEmitter.Emit(type)));
-        context.RegisterSourceOutput(tables, static (spc, x) =>
-            spc.AddSource(ModelEmitter.HintName(x.Model), ModelEmitter.Emit(x.Model, x.Table)));
+        // One shape table per model, emitted with the key table (for `modelgen check`) and compared with the checkpoints.
+        IncrementalValuesProvider<ModelTableAndShapes> shapeTables = tables
+            .Select(static (x, _) => new ModelTableAndShapes(x.Model, x.Table, ShapeTableBuilder.Build(x.Model)))
+            .WithTrackingName(Steps.ShapeTables);
+
+        context.RegisterSourceOutput(shapeTables, static (spc, x) =>
+            spc.AddSource(ModelEmitter.HintName(x.Model), ModelEmitter.Emit(x.Model, x.Table, x.Shapes)));
 
         IncrementalValueProvider<bool> strict = context.AnalyzerConfigOptionsProvider
             .Select(static (options, _) => IsTrue(options.GlobalOptions, StrictProperty))
@@ -143,7 +148,7 @@ public sealed class ShardedModelGenerator : IIncrementalGenerator
                 .ToEquatableArray())
             .WithTrackingName(Steps.OrphanManifests);
 
-        IncrementalValueProvider<EquatableArray<DiagnosticInfo>> shapeDiagnostics = ShapeChecks(context, tables, manifestList, strict);
+        IncrementalValueProvider<EquatableArray<DiagnosticInfo>> shapeDiagnostics = ShapeChecks(context, shapeTables, manifestList, strict);
 
         IncrementalValueProvider<EquatableArray<DiagnosticInfo>> diagnostics = parsed.Select(static (r, _) => r.Diagnostics).Collect()
             .Combine(tables.Select(static (t, _) => t.Table.Diagnostics).Collect())
@@ -176,11 +181,8 @@ public sealed class ShardedModelGenerator : IIncrementalGenerator
     /// config (AdditionalFiles with <see cref="KindMetadata"/> = <see cref="ConfigKind"/>).
     /// </summary>
     private static IncrementalValueProvider<EquatableArray<DiagnosticInfo>> ShapeChecks(IncrementalGeneratorInitializationContext context,
-        IncrementalValuesProvider<ModelAndTable> tables, IncrementalValueProvider<ImmutableArray<ManifestSpec>> manifests, IncrementalValueProvider<bool> strict)
+        IncrementalValuesProvider<ModelTableAndShapes> shapeTables, IncrementalValueProvider<ImmutableArray<ManifestSpec>> manifests, IncrementalValueProvider<bool> strict)
     {
-        IncrementalValuesProvider<TableAndShapes> shapeTables = tables
-            .Select(static (x, _) => new TableAndShapes(x.Table, ShapeTableBuilder.Build(x.Model)))
-            .WithTrackingName(Steps.ShapeTables);
 
         IncrementalValueProvider<ImmutableArray<ConfigSpec>> configs = context.AdditionalTextsProvider
             .Combine(context.AnalyzerConfigOptionsProvider)
@@ -261,8 +263,8 @@ public sealed class ShardedModelGenerator : IIncrementalGenerator
 /// <summary>A parsed model and its flattened key table.</summary>
 internal sealed record ModelAndTable(ModelSpec Model, KeyTable Table);
 
-/// <summary>A model's key table and the shapes of its keys.</summary>
-internal sealed record TableAndShapes(KeyTable Table, ShapeTable Shapes);
+/// <summary>A parsed model, its key table and the shapes of its keys.</summary>
+internal sealed record ModelTableAndShapes(ModelSpec Model, KeyTable Table, ShapeTable Shapes);
 
 /// <summary>Everything the checkpoint comparison of one model needs: its key table, its manifests and the strict switch.</summary>
 internal sealed record MappingInput(KeyTable Table, EquatableArray<ManifestSpec> Manifests, bool Strict);

@@ -69,14 +69,16 @@ public sealed class ConfigCheckTests : IDisposable
         var (run, json) = Check("check", checkpoint);
         using (json)
         {
-            // Worded as the build words it for a model with literal sizes (see BuildParityTests for the config-bound wording).
+            // Worded as the build words it: the size by the config value it comes from (BuildParityTests compares with the generator).
             var findings = json.RootElement.GetProperty("findings").EnumerateArray()
                 .Select(f => f.GetProperty("severity").GetString() + " " + f.GetProperty("id").GetString() + ": " + f.GetProperty("message").GetString()).ToList();
             Assert.Equal(
             [
-                "error MG0020: Checkpoint key 'layers.0.down.weight' has shape [4, 6], but the model creates [4, 5] (and 1 more keys like 'layers.{i}.down.weight'); dimension 1 is 5, the checkpoint's 6",
-                "error MG0020: Checkpoint key 'layers.0.up.weight' has shape [6, 4], but the model creates [5, 4] (and 1 more keys like 'layers.{i}.up.weight'); dimension 0 is 5, the checkpoint's 6",
+                "error MG0020: Checkpoint key 'layers.0.down.weight' has shape [4, 6], but the model creates [config.HiddenSize = 4, config.IntermediateSize = 5] (and 1 more keys like 'layers.{i}.down.weight'); dimension 1 is config.IntermediateSize = 5 ('config.IntermediateSize' from config.json 'intermediate_size'), the checkpoint's 6",
+                "error MG0020: Checkpoint key 'layers.0.up.weight' has shape [6, 4], but the model creates [config.IntermediateSize = 5, config.HiddenSize = 4] (and 1 more keys like 'layers.{i}.up.weight'); dimension 0 is config.IntermediateSize = 5 ('config.IntermediateSize' from config.json 'intermediate_size'), the checkpoint's 6",
             ], findings);
+            // The position the build reports it at: the argument of ConfigTestBlock's Linear that takes the size.
+            Assert.All(json.RootElement.GetProperty("findings").EnumerateArray(), f => Assert.StartsWith("ConfigTestModel.cs(", f.GetProperty("location").GetString()));
             Assert.Equal(1, run.ExitCode);
         }
     }
@@ -125,16 +127,15 @@ public sealed class ConfigCheckTests : IDisposable
         Assert.Contains("file: " + missing, run.Stderr);
     }
 
-    public static TheoryData<string, string, string> BadConfigs() => new()
+    /// <summary>Configs the build reads (valid JSON objects) but the model's config class cannot be filled from.</summary>
+    public static TheoryData<string, string, string> UnbindableConfigs() => new()
     {
-        { "not json", """{ "hidden_size": 4, """, "$" },
         { "wrong type", """{ "hidden_size": "four", "intermediate_size": 6, "num_hidden_layers": 2 }""", "$.hidden_size" },
         { "missing field", """{ "hidden_size": 4, "num_hidden_layers": 2 }""", "intermediate_size" },
-        { "null", "null", "null" },
     };
 
     [Theory]
-    [MemberData(nameof(BadConfigs))]
+    [MemberData(nameof(UnbindableConfigs))]
     public void An_unreadable_config_names_the_file_the_property_and_the_reason(string scenario, string config, string expected)
     {
         string checkpoint = Checkpoint(scenario.Replace(' ', '-'), config);
@@ -153,6 +154,31 @@ public sealed class ConfigCheckTests : IDisposable
             JsonElement error = doc.RootElement.GetProperty("error");
             Assert.Equal("ConfigInvalid", error.GetProperty("rule").GetString());
             Assert.Equal(file, error.GetProperty("file").GetString());
+        }
+    }
+
+    /// <summary>Configs that are not a JSON object: the build's MG0027 (BuildParityTests compares its message with the generator's).</summary>
+    public static TheoryData<string, string> InvalidConfigs() => new()
+    {
+        { "not json", """{ "hidden_size": 4, """ },
+        { "null", "null" },
+    };
+
+    [Theory]
+    [MemberData(nameof(InvalidConfigs))]
+    public void A_config_that_is_not_a_json_object_is_the_builds_MG0027(string scenario, string config)
+    {
+        string checkpoint = Checkpoint(scenario.Replace(' ', '-'), config);
+        string file = Path.Combine(_checkpoints.Folder, scenario.Replace(' ', '-'), "config.json");
+        var (run, json) = Check("check", checkpoint);
+        using (json)
+        {
+            JsonElement finding = Assert.Single(json.RootElement.GetProperty("findings").EnumerateArray());
+            Assert.Equal("MG0027", finding.GetProperty("id").GetString());
+            Assert.Equal("error", finding.GetProperty("severity").GetString());
+            string message = finding.GetProperty("message").GetString()!;
+            Assert.StartsWith($"Model config '{file}' is invalid: ", message);
+            Assert.Equal(1, run.ExitCode);
         }
     }
 

@@ -47,7 +47,24 @@ public sealed class TestCheckpoints : IDisposable
             keys.Add($"layers.{i}.proj.bias");
         }
         var skip = new HashSet<string>(without ?? []);
-        return keys.Where(k => !skip.Contains(k)).Concat(with ?? []).Select(k => new KeyValuePair<string, Tensor>(k, zeros(2, 2))).ToList();
+        return keys.Where(k => !skip.Contains(k)).Concat(with ?? []).Select(k => new KeyValuePair<string, Tensor>(k, zeros(ModelShape(k)))).ToList();
+    }
+
+    /// <summary>
+    /// The shape <see cref="CheckTestModel"/> gives a key of its patterns (so only the key names differ between the
+    /// scenarios, and the build's shape check, which evaluates the model's literal sizes, finds nothing); [2, 2] for others.
+    /// </summary>
+    private static long[] ModelShape(string key)
+    {
+        string[] s = key.Split('.');
+        return (s.Length >= 2 ? s[^2] : "", s[^1]) switch
+        {
+            ("embed" or "head", "weight") => [CheckTestModel.Vocab, CheckTestModel.Hidden],
+            ("proj", "weight") => [CheckTestModel.Hidden, CheckTestModel.Hidden],
+            ("proj", "bias") or ("norm", "weight") => [CheckTestModel.Hidden],
+            (_, "frequencies") => [CheckTestModel.Hidden / 2],
+            _ => [2, 2],
+        };
     }
 
     public void Dispose()

@@ -46,6 +46,16 @@ public sealed class CheckpointKeyTable
     /// <summary>What the load does with a checkpoint key no member takes and no ignore glob matches.</summary>
     public UnexpectedKeyPolicy UnexpectedKeys { get; }
 
+    /// <summary>
+    /// The model's shapes as the build evaluated them, in the generator's serialized form, or <see langword="null"/> for
+    /// a table made by hand or by a generator before this property existed. Per key pattern: its dimensions as
+    /// expressions (constants, symbols with the config.json name they are read from, arithmetic), each with its source
+    /// text and position (file name, line, column); per module list: its length. <c>modelgen check</c> runs the build's
+    /// own shape, dtype, tie and config checks on it, so it reports what the build reports, word for word. The format
+    /// is versioned and private to ModelGen (see docs/cli.md); it is not meant to be read by other code.
+    /// </summary>
+    public string? ShapeTable { get; init; }
+
     /// <summary>True when <paramref name="key"/> matches one of <see cref="IgnoredKeys"/>.</summary>
     public bool IsIgnored(string key)
     {

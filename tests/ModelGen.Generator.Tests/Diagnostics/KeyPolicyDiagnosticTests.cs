@@ -62,7 +62,7 @@ public sealed class KeyPolicyDiagnosticTests
         Assert.Equal("'proj.bias' (parameter) is not in the checkpoint; the load refuses it (MissingKeys is Refuse): add it to the checkpoint, declare it new with [Initializer], or set MissingKeys = Initialize to initialize it with uniform(±1/sqrt(fan_in))", missing.GetMessage());
         Assert.EndsWith("; the load refuses it (UnexpectedKeys is Refuse)", unexpected.GetMessage());
         Assert.Contains("missingKeys: global::ModelGen.MissingKeyPolicy.Refuse,", ModelSource(result));
-        Assert.Contains("unexpectedKeys: global::ModelGen.UnexpectedKeyPolicy.Refuse);", ModelSource(result));
+        Assert.Contains("unexpectedKeys: global::ModelGen.UnexpectedKeyPolicy.Refuse)", ModelSource(result));
         Assert.Empty(result.CompilerDiagnostics);
     }
 
@@ -76,7 +76,7 @@ public sealed class KeyPolicyDiagnosticTests
         Assert.Equal(DiagnosticSeverity.Warning, Single(result, "MG0007").Severity);
         Assert.EndsWith("; it will be initialized with uniform(±1/sqrt(fan_in))", Single(result, "MG0007").GetMessage());
         Assert.Contains("missingKeys: global::ModelGen.MissingKeyPolicy.Initialize,", ModelSource(result));
-        Assert.Contains("unexpectedKeys: global::ModelGen.UnexpectedKeyPolicy.Ignore);", ModelSource(result));
+        Assert.Contains("unexpectedKeys: global::ModelGen.UnexpectedKeyPolicy.Ignore)", ModelSource(result));
         Assert.Empty(result.CompilerDiagnostics);
     }
 
@@ -89,7 +89,7 @@ public sealed class KeyPolicyDiagnosticTests
         Assert.Equal(DiagnosticSeverity.Error, Single(result, "MG0007").Severity);
         Assert.Equal(DiagnosticSeverity.Warning, Single(result, "MG0006").Severity);
         Assert.Contains("missingKeys: global::ModelGen.MissingKeyPolicy.Refuse,", ModelSource(result));
-        Assert.Contains("unexpectedKeys: global::ModelGen.UnexpectedKeyPolicy.Ignore);", ModelSource(result));
+        Assert.Contains("unexpectedKeys: global::ModelGen.UnexpectedKeyPolicy.Ignore)", ModelSource(result));
 
         string relaxed = Model("    private Linear proj = nn.Linear(2, 2);", "[ShardedModel(MissingKeys = MissingKeyPolicy.Initialize, UnexpectedKeys = UnexpectedKeyPolicy.Ignore)]");
         var byAttribute = Run(relaxed, [ProjOnly], ("ModelGenMissingKeys", "Refuse"), ("ModelGenUnexpectedKeys", "Refuse"));

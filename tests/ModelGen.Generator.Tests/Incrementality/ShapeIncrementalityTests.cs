@@ -66,6 +66,29 @@ public sealed class ShapeIncrementalityTests
         Assert.All(reasons, r => Assert.True(Reused(r.Reason), $"{r.Step} was {r.Reason}"));
     }
 
+    /// <summary>The generated model source holding the key table and its serialized shape table.</summary>
+    private static string ModelSource(GeneratorDriver driver) =>
+        driver.GetRunResult().Results.Single().GeneratedSources.Single(s => s.HintName.EndsWith(".ModelGen.Model.g.cs", StringComparison.Ordinal)).SourceText.ToString();
+
+    [Fact]
+    public void The_emitted_shape_table_is_deterministic_and_unchanged_by_an_unrelated_edit()
+    {
+        var (compilation, driver, _) = FirstRun();
+        string first = ModelSource(driver);
+        // The symbol, its config.json name and its position (file name only, 0-based line and column) are all written.
+        Assert.Contains("ShapeTable = \"{\\\"format\\\":1,", first);
+        Assert.Contains("[\\\"Symbol\\\",0,\\\"config.Hidden\\\",\\\"hidden_size\\\",\\\"config.Hidden\\\",[\\\"M.cs\\\",11,59,11,72],[]]", first);
+        Assert.Equal(first, ModelSource(FirstRun().Driver));
+
+        SyntaxTree helper = compilation.SyntaxTrees.Single(t => t.FilePath == "Helper.cs");
+        driver = driver.RunGenerators(compilation.ReplaceSyntaxTree(helper,
+            CSharpSyntaxTree.ParseText(UnrelatedSource.Replace("42", "43"), GeneratorHarness.ParseOptions, "Helper.cs")));
+
+        Assert.Equal(first, ModelSource(driver));
+        GeneratorRunResult result = driver.GetRunResult().Results.Single();
+        Assert.All(result.TrackedSteps[Steps.ShapeTables].SelectMany(r => r.Outputs), o => Assert.True(Reused(o.Reason), $"{Steps.ShapeTables} was {o.Reason}"));
+    }
+
     [Fact]
     public void A_config_edit_reruns_the_checks_but_not_the_shape_table()
     {

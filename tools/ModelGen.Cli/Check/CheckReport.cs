@@ -10,10 +10,13 @@ namespace ModelGen.Cli.Check;
 /// Whether the build reports it as an error: what the load would refuse under the model's key policy (MG0006, MG0007
 /// under Refuse, MG0013 always); a warning otherwise.
 /// </param>
-internal sealed record CheckFinding(string Id, string Message, string? Key, string? Pattern, string? Suggestion = null, bool IsError = false)
+/// <param name="IsInfo">Whether the build reports it as information (MG0026), which does not fail the check.</param>
+/// <param name="Location">Where the build reports it, as <c>Models.cs(12,30)</c> (file name, 1-based line and column), when known.</param>
+internal sealed record CheckFinding(string Id, string Message, string? Key, string? Pattern, string? Suggestion = null, bool IsError = false,
+    bool IsInfo = false, string? Location = null)
 {
-    /// <summary><c>error</c> or <c>warning</c>, as the build prints it.</summary>
-    public string Severity => IsError ? "error" : "warning";
+    /// <summary><c>error</c>, <c>warning</c> or <c>info</c>, as the build prints it.</summary>
+    public string Severity => IsError ? "error" : IsInfo ? "info" : "warning";
 }
 
 /// <summary>A tied key: shares the storage of <paramref name="TiedTo"/>; the checkpoint may or may not hold a copy.</summary>
@@ -35,14 +38,14 @@ internal sealed record CheckReport(
     IReadOnlyList<string> OptionalMissing)
 {
     /// <summary>
-    /// Why shapes, list lengths and dtypes (MG0020, MG0022, MG0023) were not compared, or <see langword="null"/> when
-    /// the model was built on the meta device and they were.
+    /// Why some shapes, list lengths or dtypes (MG0020, MG0022, MG0023) were not compared, or <see langword="null"/> when
+    /// every one was: by the build's checks on its shape table, or on the model built on the meta device.
     /// </summary>
     public string? ShapesNotChecked { get; init; }
 
     /// <summary>The config.json the model was constructed with, or <see langword="null"/> when it needs none.</summary>
     public string? ConfigPath { get; init; }
 
-    /// <summary>True when the build would report nothing.</summary>
-    public bool IsClean => Findings.Count == 0;
+    /// <summary>True when the build would report no error or warning (information such as MG0026 may remain).</summary>
+    public bool IsClean => Findings.All(f => f.IsInfo);
 }

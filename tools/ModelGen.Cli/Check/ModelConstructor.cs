@@ -62,6 +62,19 @@ internal static class ModelConstructorResolver
         type.IsClass && !type.IsAbstract && type != typeof(string) && !typeof(System.Collections.IEnumerable).IsAssignableFrom(type)
         && (type.GetConstructor(Type.EmptyTypes) is not null || type.GetConstructors().Length == 1);
 
+    /// <summary>
+    /// The config.json the build's checks are run with, as the build step picks it: <c>--config</c> (which must exist),
+    /// else config.json in the checkpoint's folder when there is one, else none.
+    /// </summary>
+    public static string? ConfigFile(string checkpointPath, string? configOption)
+    {
+        string path = ConfigPath(checkpointPath, configOption);
+        if (File.Exists(path)) return path;
+        if (configOption is not null)
+            throw new CommandFailureException(new CommandFailure("ConfigNotFound", path, null, "the --config file does not exist.", ExitCodes.Usage));
+        return null;
+    }
+
     /// <summary><c>--config</c> when given, else config.json in the checkpoint's folder (the folder itself, or the file's).</summary>
     private static string ConfigPath(string checkpointPath, string? configOption)
     {

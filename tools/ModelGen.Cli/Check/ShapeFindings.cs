@@ -4,9 +4,10 @@ using ModelGen.Mapping;
 namespace ModelGen.Cli.Check;
 
 /// <summary>
-/// The build's shape, list length, dtype and tie findings (MG0020, MG0022, MG0023, MG0024), computed from a model built
-/// on the meta device and the checkpoint's header: the same messages the build gives for a model whose sizes are
-/// literals, one finding per key pattern (the first key in key order, with the count of further keys like it).
+/// Shape, list length, dtype and tie findings (MG0020, MG0022, MG0023, MG0024) computed from a model built on the meta
+/// device and the checkpoint's header, worded as the build words them for a model whose sizes are literals, one finding
+/// per key pattern (the first key in key order, with the count of further keys like it). Used for what the build's own
+/// checks (<see cref="BuildShapeFindings"/>) could not evaluate, and alone for assemblies without a shape table.
 /// </summary>
 internal static class ShapeFindings
 {

@@ -8,7 +8,7 @@ namespace ModelGen.Cli.Commands;
 /// <summary>
 /// <c>modelgen check PATH --assembly MODEL.dll [--model NAME] [--config FILE] [--json]</c>: compares a checkpoint (or a committed
 /// manifest) with the key table the generator built into a model assembly, and prints what the build would report,
-/// with the build's diagnostic IDs. Exits 1 when there is any finding.
+/// with the build's diagnostic IDs. Exits 1 when there is any error or warning.
 /// </summary>
 internal static class CheckCommand
 {
@@ -47,14 +47,11 @@ internal static class CheckCommand
                 LoadedModel selected = ModelAssemblyLoader.Select(ModelAssemblyLoader.Load(assemblyPath), parse.GetValue(model), Path.GetFullPath(assemblyPath));
                 CheckpointKeySet keys = CheckpointKeySet.Read(parse.GetValue(path)!);
                 CheckReport report = KeyTableMatcher.Match(selected.Name, selected.Keys, keys.Keys.Select(k => k.Key));
-                ModelConstructor constructor = selected.Type is null
-                    ? new(null, "the model's type is not available", null)
-                    : ModelConstructorResolver.Resolve(selected.Type, parse.GetValue(path)!, parse.GetValue(config));
-                ModelShapes shapes = selected.Type is null ? new(null, constructor.NotChecked) : ModelShapeReader.Read(selected.Type, constructor);
+                ShapeOutcome shapes = ModelShapeCheck.Run(selected, keys, parse.GetValue(path)!, parse.GetValue(config));
                 report = report with
                 {
-                    ConfigPath = constructor.ConfigPath,
-                    Findings = [.. report.Findings, .. ShapeFindings.Compare(selected.Keys, shapes.Slots, keys.Keys)],
+                    ConfigPath = shapes.ConfigPath,
+                    Findings = [.. report.Findings, .. shapes.Findings],
                     ShapesNotChecked = shapes.NotChecked,
                 };
                 if (asJson) WriteJson(console.Output, keys, report);
@@ -96,8 +93,8 @@ internal static class CheckCommand
         output.WriteLine();
         dtypes.Write(output);
         output.WriteLine();
-        string outcome = report.IsClean
-            ? "clean: the build reports nothing"
+        string outcome = report.Findings.Count == 0 ? "clean: the build reports nothing"
+            : report.IsClean ? $"clean: the build reports no error or warning ({string.Join(", ", report.Findings.GroupBy(f => f.Id).OrderBy(g => g.Key, StringComparer.Ordinal).Select(g => $"{g.Key} x{g.Count()}"))} for information)"
             : $"{report.Findings.Count} finding{(report.Findings.Count == 1 ? "" : "s")} ({string.Join(", ", report.Findings.GroupBy(f => f.Id).OrderBy(g => g.Key, StringComparer.Ordinal).Select(g => $"{g.Key} x{g.Count()}"))})";
         output.WriteLine($"Result: {outcome}; {report.MappedKeys} of {report.CheckpointKeys} checkpoint keys mapped, {report.IgnoredKeys.Count} ignored");
     }
@@ -124,6 +121,7 @@ internal static class CheckCommand
                 w.WriteString("key", finding.Key);
                 w.WriteString("pattern", finding.Pattern);
                 w.WriteString("suggestion", finding.Suggestion);
+                w.WriteString("location", finding.Location);
                 w.WriteEndObject();
             }
             w.WriteEndArray();

@@ -14,7 +14,8 @@ partial class GlobalModel : global::ModelGen.Mapping.IShardedModel
         {
         },
         missingKeys: global::ModelGen.MissingKeyPolicy.Refuse,
-        unexpectedKeys: global::ModelGen.UnexpectedKeyPolicy.Refuse);
+        unexpectedKeys: global::ModelGen.UnexpectedKeyPolicy.Refuse)
+    { ShapeTable = "{\"format\":1,\"model\":\"GlobalModel\",\"at\":[\"Global.cs\",6,21,6,32],\"keys\":[[\"head.weight\",[[\"Constant\",2,\"\",null,\"2\",[\"Global.cs\",8,39,8,40],[]],[\"Constant\",2,\"\",null,\"2\",[\"Global.cs\",8,36,8,37],[]]],null,null,\"GlobalModel.head.weight\",[\"Global.cs\",8,19,8,23]],[\"head.bias\",[[\"Constant\",2,\"\",null,\"2\",[\"Global.cs\",8,39,8,40],[]]],null,null,\"GlobalModel.head.bias\",[\"Global.cs\",8,19,8,23]]],\"lists\":[],\"ties\":[]}" };
 
     /// <summary>The checkpoint key table of this model, generated at build time.</summary>
     public static global::ModelGen.Mapping.CheckpointKeyTable CheckpointKeys => __ModelGen_KeyTable;

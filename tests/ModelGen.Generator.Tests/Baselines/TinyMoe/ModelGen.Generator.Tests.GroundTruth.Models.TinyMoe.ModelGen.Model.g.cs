@@ -17,7 +17,8 @@ namespace ModelGen.Generator.Tests.GroundTruth.Models
             {
             },
             missingKeys: global::ModelGen.MissingKeyPolicy.Refuse,
-            unexpectedKeys: global::ModelGen.UnexpectedKeyPolicy.Refuse);
+            unexpectedKeys: global::ModelGen.UnexpectedKeyPolicy.Refuse)
+        { ShapeTable = "{\"format\":1,\"model\":\"ModelGen.Generator.Tests.GroundTruth.Models.TinyMoe\",\"at\":[\"TinyMoe.cs\",10,28,10,35],\"keys\":[[\"layers.{i}.gate.weight\",[[\"Constant\",2,\"\",null,\"2\",[\"TinyMoe.cs\",25,48,25,49],[]],[\"Constant\",4,\"\",null,\"4\",[\"TinyMoe.cs\",25,45,25,46],[]]],null,null,\"MoeLayer.gate.weight\",[\"TinyMoe.cs\",25,28,25,32]],[\"layers.{i}.experts.{i}.weight\",[[\"Constant\",4,\"\",null,\"4\",[\"TinyMoe.cs\",30,99,30,100],[]],[\"Constant\",4,\"\",null,\"4\",[\"TinyMoe.cs\",30,96,30,97],[]]],null,null,\"MoeLayer.experts.weight\",[\"TinyMoe.cs\",26,40,26,47]],[\"layers.{i}.experts.{i}.bias\",[[\"Constant\",4,\"\",null,\"4\",[\"TinyMoe.cs\",30,99,30,100],[]]],null,null,\"MoeLayer.experts.bias\",[\"TinyMoe.cs\",26,40,26,47]]],\"lists\":[[\"layers.{i}\",0,[\"Symbol\",0,\"layerCount\",null,\"layerCount\",[\"TinyMoe.cs\",16,62,16,72],[]],\"TinyMoe.layers\",[\"TinyMoe.cs\",16,17,16,123]],[\"layers.{i}.experts.{i}\",1,[\"Symbol\",0,\"expertCount\",null,\"expertCount\",[\"TinyMoe.cs\",30,61,30,72],[]],\"MoeLayer.experts\",[\"TinyMoe.cs\",30,18,30,129]]],\"ties\":[]}" };
 
         /// <summary>The checkpoint key table of this model, generated at build time.</summary>
         public static global::ModelGen.Mapping.CheckpointKeyTable CheckpointKeys => __ModelGen_KeyTable;
