@@ -40,7 +40,7 @@ internal static class CheckpointShapes
     }
 
     /// <summary>For each module list the checkpoint has entries of: how many (highest index + 1) and a key with the highest index.</summary>
-    private static List<(ShapedList List, long Count, string Example)> ListCounts(ShapeTable shapes, List<ShapeMatch> matches)
+    internal static List<(ShapedList List, long Count, string Example)> ListCounts(ShapeTable shapes, List<ShapeMatch> matches)
     {
         var result = new List<(ShapedList, long, string)>();
         foreach (ShapedList list in shapes.Lists)

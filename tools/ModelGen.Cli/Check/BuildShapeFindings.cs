@@ -86,7 +86,7 @@ internal static class BuildShapeFindings
         BuildShapes build, CheckpointKeyTable table, List<ShapeMatch> matches, ConfigSpec? config)
     {
         var skipped = new HashSet<string>(build.Keys.Entries.Select(e => e.Pattern), StringComparer.Ordinal);
-        var listCounts = ListCounts(build.Shapes, matches);
+        var listCounts = CheckpointShapes.ListCounts(build.Shapes, matches);
         Dictionary<string, SymbolBinding> bindings = ShapeUnifier.Bind(matches.Where(m => !skipped.Contains(m.Key.Pattern)).ToList(), listCounts, config);
         IReadOnlyDictionary<string, long> values = ShapeUnifier.Values(bindings);
 
@@ -117,26 +117,5 @@ internal static class BuildShapeFindings
             if (!knownLists.Contains(anchor.Prefix)) lists.Add(anchor.Prefix);
         }
         return (shapes, lists, dtypes);
-    }
-
-    /// <summary>For each module list the checkpoint has entries of: how many (highest index + 1) and a key with the highest index, as the build counts them.</summary>
-    private static List<(ShapedList List, long Count, string Example)> ListCounts(ShapeTable shapes, List<ShapeMatch> matches)
-    {
-        var result = new List<(ShapedList, long, string)>();
-        foreach (ShapedList list in shapes.Lists)
-        {
-            long max = -1;
-            string example = "";
-            string prefix = list.Prefix + ".";
-            foreach (ShapeMatch match in matches)
-            {
-                if (!match.Key.Pattern.StartsWith(prefix, StringComparison.Ordinal)) continue;
-                if (ShapeMatch.IndexAt(match.Key.Pattern, match.Entry.Key, list.Depth) is not { } index || index <= max) continue;
-                max = index;
-                example = match.Entry.Key;
-            }
-            if (max >= 0) result.Add((list, max + 1, example));
-        }
-        return result;
     }
 }
