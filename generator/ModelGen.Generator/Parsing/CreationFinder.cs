@@ -57,33 +57,68 @@ internal static class CreationFinder
     /// <summary>A layer or custom module: the one creation's arguments by parameter name.</summary>
     private static CreationSpec? Call(List<ExpressionSyntax> creations, SemanticModels models, DimEvaluator evaluator, ITypeSymbol? expected)
     {
-        (ExpressionSyntax expression, DimEvaluator inner) = ThroughHelpers(DimEvaluator.Unwrap(creations[0]), models, evaluator);
-        EquatableArray<NamedDim>? arguments = Arguments(expression, models, inner, expected);
+        ExpressionSyntax unwrapped = DimEvaluator.Unwrap(creations[0]);
+        EquatableArray<NamedDim>? arguments = ArgumentsThroughHelpers(unwrapped, models, evaluator, expected, out ExpressionSyntax expression);
         if (arguments is null) return new CreationSpec(EquatableArray<NamedDim>.Empty, LocationInfo.FromSyntax(expression), null, Complete: false);
         bool complete = creations.Count == 1 || creations.Skip(1).All(c => ArgumentsThroughHelpers(c, models, evaluator, expected) is { } other && Same(other, arguments.Value));
         return new CreationSpec(complete ? arguments.Value : EquatableArray<NamedDim>.Empty, LocationInfo.FromSyntax(expression), null, complete);
     }
 
     /// <summary>
-    /// The creation a chain of the user's helper methods returns (<see cref="HelperMethods"/>), with an evaluator in
-    /// which the helpers' parameters have the values the calls gave them; the expression itself when it is no helper call.
+    /// The creations a chain of the user's helper methods returns (<see cref="HelperMethods"/>), every <c>return</c> of
+    /// each, with an evaluator in which the helpers' parameters have the values the calls gave them; the expression
+    /// itself when it is no helper call.
     /// </summary>
-    private static (ExpressionSyntax Expression, DimEvaluator Evaluator) ThroughHelpers(ExpressionSyntax expression, SemanticModels models, DimEvaluator evaluator)
+    private static List<(ExpressionSyntax Expression, DimEvaluator Evaluator)> ThroughHelpers(ExpressionSyntax expression, SemanticModels models, DimEvaluator evaluator)
     {
-        for (int depth = 0; depth < HelperMethods.MaxDepth && expression is InvocationExpressionSyntax call && TorchFactory(call) is null; depth++)
+        var leaves = new List<(ExpressionSyntax, DimEvaluator)>();
+        Collect(expression, evaluator, 0);
+        return leaves;
+
+        void Collect(ExpressionSyntax e, DimEvaluator inner, int depth)
         {
-            if (HelperMethods.Returned(call, models) is not { } helper) break;
-            evaluator = evaluator.ForHelper(helper.Method, HelperMethods.Bind(call, helper.Method, evaluator));
-            expression = helper.Returned;
+            if (depth < HelperMethods.MaxDepth && leaves.Count < HelperMethods.MaxReturns && e is InvocationExpressionSyntax call && TorchFactory(call) is null
+                && HelperMethods.Returned(call, models) is { } helper)
+            {
+                DimEvaluator body = inner.ForHelper(helper.Method, HelperMethods.Bind(call, helper.Method, inner));
+                foreach (ExpressionSyntax returned in helper.Returned) Collect(returned, body, depth + 1);
+                return;
+            }
+            leaves.Add((e, inner));
         }
-        return (expression, evaluator);
     }
 
-    private static EquatableArray<NamedDim>? ArgumentsThroughHelpers(ExpressionSyntax creation, SemanticModels models, DimEvaluator evaluator, ITypeSymbol? expected)
+    private static EquatableArray<NamedDim>? ArgumentsThroughHelpers(ExpressionSyntax creation, SemanticModels models, DimEvaluator evaluator, ITypeSymbol? expected) =>
+        ArgumentsThroughHelpers(creation, models, evaluator, expected, out _);
+
+    /// <summary>
+    /// The arguments of what <paramref name="creation"/> creates, through helpers. When a helper returns in several
+    /// ways, an argument all of them give alike keeps its value and one they disagree on is not known at build time
+    /// (no return is picked); null when some return is not a creation the generator evaluates.
+    /// </summary>
+    private static EquatableArray<NamedDim>? ArgumentsThroughHelpers(ExpressionSyntax creation, SemanticModels models, DimEvaluator evaluator, ITypeSymbol? expected,
+        out ExpressionSyntax first)
     {
-        (ExpressionSyntax expression, DimEvaluator inner) = ThroughHelpers(DimEvaluator.Unwrap(creation), models, evaluator);
-        return Arguments(expression, models, inner, expected);
+        var leaves = ThroughHelpers(DimEvaluator.Unwrap(creation), models, evaluator);
+        first = leaves[0].Expression;
+        var all = new List<EquatableArray<NamedDim>>(leaves.Count);
+        foreach (var (expression, inner) in leaves)
+        {
+            if (Arguments(expression, models, inner, expected) is not { } arguments) return null;
+            all.Add(arguments);
+        }
+        return all.Count == 1 ? all[0] : ReturnMerge.Merge(HelperName(DimEvaluator.Unwrap(creation)), all);
     }
+
+    /// <summary>The name of the method a call invokes, as written (<c>Proj</c> for <c>this.Proj(...)</c>).</summary>
+    private static string HelperName(ExpressionSyntax call) => call is InvocationExpressionSyntax { Expression: var callee }
+        ? callee switch
+        {
+            MemberAccessExpressionSyntax access => access.Name.Identifier.ValueText,
+            SimpleNameSyntax name => name.Identifier.ValueText,
+            _ => callee.ToString(),
+        }
+        : call.ToString();
 
     /// <summary>Two creations that evaluate to the same values (their locations may differ).</summary>
     private static bool Same(EquatableArray<NamedDim> a, EquatableArray<NamedDim> b) =>
