@@ -102,16 +102,19 @@ public sealed class CollectionExpressionTests
 
     private const string Layers = "    private ModuleList<Linear> layers = new ModuleList<Linear>();";
 
-    [Fact]
-    public void MG0022_a_for_loop_over_an_array_of_sizes_runs_its_length()
+    [Theory]
+    [InlineData("int[] widths = [16, 16];", "widths.Length")]
+    [InlineData("List<long> widths = [16, 16];", "widths.Count")]
+    [InlineData("var widths = new long[] { 16, 16 };", "widths.Length")]
+    public void MG0022_a_for_loop_over_an_array_of_sizes_runs_its_length(string declaration, string length)
     {
-        string source = Model(Layers, "int[] widths = [16, 16]; for (int i = 0; i < widths.Length; i++) layers.Add(nn.Linear(widths[i], 8, hasBias: false));");
+        string source = Model(Layers, declaration + $" for (int i = 0; i < {length}; i++) layers.Add(nn.Linear(widths[i], 8, hasBias: false));");
 
         Diagnostic d = Assert.Single(ShapeHarness.Run(source, Entries("layers", 3, "weight F32 [8,16]")).Reported);
 
         Assert.Equal("MG0022", d.Id);
-        Assert.Equal("Module list 'layers' gets widths.Length = 2 entries in the model but the checkpoint has 3 (indices 0 to 2, for example 'layers.2.weight')", d.GetMessage());
-        AssertAt(d, source, "widths.Length");
+        Assert.Equal($"Module list 'layers' gets {length} = 2 entries in the model but the checkpoint has 3 (indices 0 to 2, for example 'layers.2.weight')", d.GetMessage());
+        AssertAt(d, source, length);
         AssertClean(ShapeHarness.Run(source, Entries("layers", 2, "weight F32 [8,16]")));
     }
 
