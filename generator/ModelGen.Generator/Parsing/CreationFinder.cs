@@ -294,7 +294,7 @@ internal static class CreationFinder
             _ => null,
         };
         // The params array given as one array or collection expression: its elements are the entries.
-        if (given is { Count: 1 } && ParamsArray(given[0]) is { } spelledOut) given = spelledOut;
+        if (given is { Count: 1 } && IsArray(given[0])) given = ParamsArray(given[0]);
         if (given is null) return new CreationSpec(EquatableArray<NamedDim>.Empty, location, null, Complete: false);
 
         var entries = new List<(ExpressionSyntax Expression, DimEvaluator Evaluator)>();
@@ -341,12 +341,15 @@ internal static class CreationFinder
         return result;
     }
 
-    /// <summary>The entries of an array or collection expression passed as a container's one argument, or null for any other argument.</summary>
+    private static bool IsArray(ExpressionSyntax argument) =>
+        DimEvaluator.Unwrap(argument) is ArrayCreationExpressionSyntax { Initializer: not null } or ImplicitArrayCreationExpressionSyntax or CollectionExpressionSyntax;
+
+    /// <summary>The entries of an array or collection expression passed as a container's one argument; null when they cannot be counted.</summary>
     private static IReadOnlyList<ExpressionSyntax>? ParamsArray(ExpressionSyntax argument) => DimEvaluator.Unwrap(argument) switch
     {
         ArrayCreationExpressionSyntax { Initializer: { } initializer } => initializer.Expressions,
         ImplicitArrayCreationExpressionSyntax implicitArray => implicitArray.Initializer.Expressions,
-        CollectionExpressionSyntax collection => Elements(collection) ?? System.Array.Empty<ExpressionSyntax>(),
+        CollectionExpressionSyntax collection => Elements(collection),
         _ => null,
     };
 

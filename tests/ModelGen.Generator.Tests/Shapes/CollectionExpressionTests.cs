@@ -100,6 +100,18 @@ public sealed class CollectionExpressionTests
         AssertClean(ShapeHarness.Run(source, Entries("layers", 2, "proj.weight F32 [2,4]")));
     }
 
+    [Fact]
+    public void A_collection_mixing_entries_and_a_spread_is_not_counted()
+    {
+        // Two entries and a spread of unknown length: neither 2 nor 3 is claimed, so the checkpoint's 3 is not contradicted.
+        string source = Model("    private ModuleList<Block> layers = nn.ModuleList<Block>([new Block(), .. Extra(), new Block()]);\n    private static Block[] Extra() => [new Block()];");
+
+        var result = ShapeHarness.Run(source, Entries("layers", 3, "proj.weight F32 [2,4]"));
+
+        Assert.DoesNotContain(result.Reported, d => d.Id == "MG0022");
+        Assert.Empty(result.CompilerDiagnostics);
+    }
+
     private const string Layers = "    private ModuleList<Linear> layers = new ModuleList<Linear>();";
 
     [Theory]
