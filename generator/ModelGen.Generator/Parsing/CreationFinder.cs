@@ -10,8 +10,10 @@ namespace ModelGen.Generator.Parsing;
 /// <summary>
 /// Finds how a member is created (its initializer and the assignments in its class's constructors) and evaluates
 /// the arguments that decide shapes: layer and module constructor arguments by parameter name, module list lengths
-/// (<c>Enumerable.Range(0, n).Select(...)</c>, <c>for</c> loops of <c>Add</c>, initializers) with the arguments of
-/// each entry, and the size and dtype of tensor fields (<c>torch.empty(a, b)</c>, <c>new Parameter(torch.zeros(...))</c>).
+/// (<c>Enumerable.Range(0, n).Select(...)</c>, <c>for</c> and <c>foreach</c> loops of <c>Add</c>, initializers,
+/// collection expressions) with the arguments of each entry, and the size and dtype of tensor fields
+/// (<c>torch.empty(a, b)</c>, <c>new Parameter(torch.zeros(...))</c>). Creations returned by the user's helper methods
+/// are followed through every <c>return</c>.
 /// </summary>
 internal static class CreationFinder
 {
