@@ -10,8 +10,10 @@ namespace ModelGen.Generator.Parsing;
 /// <summary>
 /// Finds how a member is created (its initializer and the assignments in its class's constructors) and evaluates
 /// the arguments that decide shapes: layer and module constructor arguments by parameter name, module list lengths
-/// (<c>Enumerable.Range(0, n).Select(...)</c>, <c>for</c> loops of <c>Add</c>, initializers) with the arguments of
-/// each entry, and the size and dtype of tensor fields (<c>torch.empty(a, b)</c>, <c>new Parameter(torch.zeros(...))</c>).
+/// (<c>Enumerable.Range(0, n).Select(...)</c>, <c>for</c> and <c>foreach</c> loops of <c>Add</c>, initializers,
+/// collection expressions) with the arguments of each entry, and the size and dtype of tensor fields
+/// (<c>torch.empty(a, b)</c>, <c>new Parameter(torch.zeros(...))</c>). Creations returned by the user's helper methods
+/// are followed through every <c>return</c>.
 /// </summary>
 internal static class CreationFinder
 {
@@ -57,33 +59,68 @@ internal static class CreationFinder
     /// <summary>A layer or custom module: the one creation's arguments by parameter name.</summary>
     private static CreationSpec? Call(List<ExpressionSyntax> creations, SemanticModels models, DimEvaluator evaluator, ITypeSymbol? expected)
     {
-        (ExpressionSyntax expression, DimEvaluator inner) = ThroughHelpers(DimEvaluator.Unwrap(creations[0]), models, evaluator);
-        EquatableArray<NamedDim>? arguments = Arguments(expression, models, inner, expected);
+        ExpressionSyntax unwrapped = DimEvaluator.Unwrap(creations[0]);
+        EquatableArray<NamedDim>? arguments = ArgumentsThroughHelpers(unwrapped, models, evaluator, expected, out ExpressionSyntax expression);
         if (arguments is null) return new CreationSpec(EquatableArray<NamedDim>.Empty, LocationInfo.FromSyntax(expression), null, Complete: false);
         bool complete = creations.Count == 1 || creations.Skip(1).All(c => ArgumentsThroughHelpers(c, models, evaluator, expected) is { } other && Same(other, arguments.Value));
         return new CreationSpec(complete ? arguments.Value : EquatableArray<NamedDim>.Empty, LocationInfo.FromSyntax(expression), null, complete);
     }
 
     /// <summary>
-    /// The creation a chain of the user's helper methods returns (<see cref="HelperMethods"/>), with an evaluator in
-    /// which the helpers' parameters have the values the calls gave them; the expression itself when it is no helper call.
+    /// The creations a chain of the user's helper methods returns (<see cref="HelperMethods"/>), every <c>return</c> of
+    /// each, with an evaluator in which the helpers' parameters have the values the calls gave them; the expression
+    /// itself when it is no helper call.
     /// </summary>
-    private static (ExpressionSyntax Expression, DimEvaluator Evaluator) ThroughHelpers(ExpressionSyntax expression, SemanticModels models, DimEvaluator evaluator)
+    private static List<(ExpressionSyntax Expression, DimEvaluator Evaluator)> ThroughHelpers(ExpressionSyntax expression, SemanticModels models, DimEvaluator evaluator)
     {
-        for (int depth = 0; depth < HelperMethods.MaxDepth && expression is InvocationExpressionSyntax call && TorchFactory(call) is null; depth++)
+        var leaves = new List<(ExpressionSyntax, DimEvaluator)>();
+        Collect(expression, evaluator, 0);
+        return leaves;
+
+        void Collect(ExpressionSyntax e, DimEvaluator inner, int depth)
         {
-            if (HelperMethods.Returned(call, models) is not { } helper) break;
-            evaluator = evaluator.ForHelper(helper.Method, HelperMethods.Bind(call, helper.Method, evaluator));
-            expression = helper.Returned;
+            if (depth < HelperMethods.MaxDepth && leaves.Count < HelperMethods.MaxReturns && e is InvocationExpressionSyntax call && TorchFactory(call) is null
+                && HelperMethods.Returned(call, models) is { } helper)
+            {
+                DimEvaluator body = inner.ForHelper(helper.Method, HelperMethods.Bind(call, helper.Method, inner));
+                foreach (ExpressionSyntax returned in helper.Returned) Collect(returned, body, depth + 1);
+                return;
+            }
+            leaves.Add((e, inner));
         }
-        return (expression, evaluator);
     }
 
-    private static EquatableArray<NamedDim>? ArgumentsThroughHelpers(ExpressionSyntax creation, SemanticModels models, DimEvaluator evaluator, ITypeSymbol? expected)
+    private static EquatableArray<NamedDim>? ArgumentsThroughHelpers(ExpressionSyntax creation, SemanticModels models, DimEvaluator evaluator, ITypeSymbol? expected) =>
+        ArgumentsThroughHelpers(creation, models, evaluator, expected, out _);
+
+    /// <summary>
+    /// The arguments of what <paramref name="creation"/> creates, through helpers. When a helper returns in several
+    /// ways, an argument all of them give alike keeps its value and one they disagree on is not known at build time
+    /// (no return is picked); null when some return is not a creation the generator evaluates.
+    /// </summary>
+    private static EquatableArray<NamedDim>? ArgumentsThroughHelpers(ExpressionSyntax creation, SemanticModels models, DimEvaluator evaluator, ITypeSymbol? expected,
+        out ExpressionSyntax first)
     {
-        (ExpressionSyntax expression, DimEvaluator inner) = ThroughHelpers(DimEvaluator.Unwrap(creation), models, evaluator);
-        return Arguments(expression, models, inner, expected);
+        var leaves = ThroughHelpers(DimEvaluator.Unwrap(creation), models, evaluator);
+        first = leaves[0].Expression;
+        var all = new List<EquatableArray<NamedDim>>(leaves.Count);
+        foreach (var (expression, inner) in leaves)
+        {
+            if (Arguments(expression, models, inner, expected) is not { } arguments) return null;
+            all.Add(arguments);
+        }
+        return all.Count == 1 ? all[0] : ReturnMerge.Merge(HelperName(DimEvaluator.Unwrap(creation)), all);
     }
+
+    /// <summary>The name of the method a call invokes, as written (<c>Proj</c> for <c>this.Proj(...)</c>).</summary>
+    private static string HelperName(ExpressionSyntax call) => call is InvocationExpressionSyntax { Expression: var callee }
+        ? callee switch
+        {
+            MemberAccessExpressionSyntax access => access.Name.Identifier.ValueText,
+            SimpleNameSyntax name => name.Identifier.ValueText,
+            _ => callee.ToString(),
+        }
+        : call.ToString();
 
     /// <summary>Two creations that evaluate to the same values (their locations may differ).</summary>
     private static bool Same(EquatableArray<NamedDim> a, EquatableArray<NamedDim> b) =>
@@ -243,44 +280,80 @@ internal static class CreationFinder
         if (creations.Count != 1) return new CreationSpec(EquatableArray<NamedDim>.Empty, LocationInfo.FromSyntax(creations[0]), null, Complete: false);
         ExpressionSyntax expression = DimEvaluator.Unwrap(creations[0]);
         LocationInfo? location = LocationInfo.FromSyntax(expression);
-        // new ModuleList<T>(...) { ... }, or a TorchSharp factory such as nn.ModuleDict<T>(...).
+        // new ModuleList<T>(...) { ... }, a TorchSharp factory such as nn.ModuleDict<T>(...), or a collection expression [a, b].
         (ArgumentListSyntax? argumentList, InitializerExpressionSyntax? initializerList) = expression switch
         {
             BaseObjectCreationExpressionSyntax c => (c.ArgumentList, c.Initializer),
             InvocationExpressionSyntax i => (i.ArgumentList, null),
             _ => ((ArgumentListSyntax?)null, (InitializerExpressionSyntax?)null),
         };
-        if (expression is not (BaseObjectCreationExpressionSyntax or InvocationExpressionSyntax)) return new CreationSpec(EquatableArray<NamedDim>.Empty, location, null, Complete: false);
+        IReadOnlyList<ExpressionSyntax>? given = expression switch
+        {
+            CollectionExpressionSyntax collection => Elements(collection),
+            BaseObjectCreationExpressionSyntax or InvocationExpressionSyntax =>
+                (argumentList?.Arguments.Select(a => a.Expression) ?? Enumerable.Empty<ExpressionSyntax>())
+                    .Concat(initializerList?.Expressions ?? Enumerable.Empty<ExpressionSyntax>()).ToList(),
+            _ => null,
+        };
+        // The params array given as one array or collection expression: its elements are the entries.
+        if (given is { Count: 1 } && IsArray(given[0])) given = ParamsArray(given[0]);
+        if (given is null) return new CreationSpec(EquatableArray<NamedDim>.Empty, location, null, Complete: false);
 
-        var entries = new List<ExpressionSyntax>();
+        var entries = new List<(ExpressionSyntax Expression, DimEvaluator Evaluator)>();
         DimExpr? length = null;
-        IReadOnlyList<ExpressionSyntax> given = (argumentList?.Arguments.Select(a => a.Expression) ?? Enumerable.Empty<ExpressionSyntax>())
-            .Concat(initializerList?.Expressions ?? Enumerable.Empty<ExpressionSyntax>()).ToList();
         if (given.Count == 1 && Range(given[0], evaluator) is { } range)
         {
             length = range.Length;
-            if (range.Entry is not null) entries.Add(range.Entry);
+            if (range.Entry is not null) entries.Add((range.Entry, evaluator));
         }
         else if (given.Count > 0)
         {
-            entries.AddRange(given.Select(Entry));
+            entries.AddRange(given.Select(g => (Entry(g), evaluator)));
             length = DimExpr.Constant(given.Count, DimEvaluator.Invariant(given.Count), location);
         }
         else
         {
-            length = Added(field, models, evaluator, entries, location);
+            length = Added(field, evaluator, entries, location);
         }
 
         EquatableArray<NamedDim> arguments = EquatableArray<NamedDim>.Empty;
         bool complete = false;
         ITypeSymbol? element = field.Type is INamedTypeSymbol { TypeArguments.Length: 1 } container ? container.TypeArguments[0] : null;
-        if (entries.Count > 0 && ArgumentsThroughHelpers(entries[0], models, evaluator, element) is { } first)
+        if (entries.Count > 0 && ArgumentsThroughHelpers(entries[0].Expression, models, entries[0].Evaluator, element) is { } first)
         {
-            complete = entries.Skip(1).All(e => ArgumentsThroughHelpers(e, models, evaluator, element) is { } other && Same(other, first));
+            complete = entries.Skip(1).All(e => ArgumentsThroughHelpers(e.Expression, models, e.Evaluator, element) is { } other && Same(other, first));
             if (complete) arguments = first;
         }
         return new CreationSpec(arguments, location, length, complete);
     }
+
+    /// <summary>
+    /// The elements of a collection expression; one spread (<c>[.. Enumerable.Range(0, n).Select(...)]</c>) stands for
+    /// what it spreads. Null when elements and spreads are mixed, so the count is not known.
+    /// </summary>
+    private static IReadOnlyList<ExpressionSyntax>? Elements(CollectionExpressionSyntax collection)
+    {
+        if (collection.Elements is { Count: 1 } single && single[0] is SpreadElementSyntax spread) return new[] { spread.Expression };
+        var result = new List<ExpressionSyntax>();
+        foreach (CollectionElementSyntax element in collection.Elements)
+        {
+            if (element is not ExpressionElementSyntax { Expression: var e }) return null;
+            result.Add(e);
+        }
+        return result;
+    }
+
+    private static bool IsArray(ExpressionSyntax argument) =>
+        DimEvaluator.Unwrap(argument) is ArrayCreationExpressionSyntax { Initializer: not null } or ImplicitArrayCreationExpressionSyntax or CollectionExpressionSyntax;
+
+    /// <summary>The entries of an array or collection expression passed as a container's one argument; null when they cannot be counted.</summary>
+    private static IReadOnlyList<ExpressionSyntax>? ParamsArray(ExpressionSyntax argument) => DimEvaluator.Unwrap(argument) switch
+    {
+        ArrayCreationExpressionSyntax { Initializer: { } initializer } => initializer.Expressions,
+        ImplicitArrayCreationExpressionSyntax implicitArray => implicitArray.Initializer.Expressions,
+        CollectionExpressionSyntax collection => Elements(collection),
+        _ => null,
+    };
 
     /// <summary>The module of a dictionary entry given as <c>("name", module)</c> or <c>{ "name", module }</c>, or the expression itself.</summary>
     private static ExpressionSyntax Entry(ExpressionSyntax expression) => DimEvaluator.Unwrap(expression) switch
@@ -321,10 +394,11 @@ internal static class CreationFinder
     }
 
     /// <summary>
-    /// Entries added in the constructors (<c>list.Add(new T(...))</c>): one per call, or <c>n</c> per call inside
-    /// <c>for (int i = 0; i &lt; n; i++)</c>. Null when nothing is added there (the list is filled elsewhere).
+    /// Entries added in the constructors (<c>list.Add(new T(...))</c>): one per call, or one per iteration of the
+    /// loop around the call (<c>for (int i = 0; i &lt; n; i++)</c>, <c>foreach (var w in widths)</c> over a known array).
+    /// Each entry is evaluated with the loop variable taking that iteration's value. Null when nothing is added there.
     /// </summary>
-    private static DimExpr? Added(IFieldSymbol field, SemanticModels models, DimEvaluator evaluator, List<ExpressionSyntax> entries, LocationInfo? location)
+    private static DimExpr? Added(IFieldSymbol field, DimEvaluator evaluator, List<(ExpressionSyntax, DimEvaluator)> entries, LocationInfo? location)
     {
         DimExpr? total = null;
         foreach (IMethodSymbol constructor in field.ContainingType.InstanceConstructors)
@@ -336,13 +410,19 @@ internal static class CreationFinder
                     if (call.Expression is not MemberAccessExpressionSyntax { Name.Identifier.ValueText: "Add" } access
                         || call.ArgumentList.Arguments.Count == 0
                         || !Names(access.Expression, field.Name)) continue;
-                    entries.Add(call.ArgumentList.Arguments[call.ArgumentList.Arguments.Count - 1].Expression);
-                    DimExpr count = call.FirstAncestorOrSelf<ForStatementSyntax>() is { } loop ? LoopCount(loop, evaluator) : DimExpr.Constant(1, "1", location);
+                    ExpressionSyntax entry = call.ArgumentList.Arguments[call.ArgumentList.Arguments.Count - 1].Expression;
+                    DimExpr count = Loops.Around(call) is { } loop ? Loops.Iterate(loop, evaluator, entry, entries) : One(entry, evaluator, entries, location);
                     total = total is null ? count : DimArithmetic.Combine(DimKind.Add, total, count, total.Text + " + " + count.Text, location);
                 }
             }
         }
         return total;
+    }
+
+    private static DimExpr One(ExpressionSyntax entry, DimEvaluator evaluator, List<(ExpressionSyntax, DimEvaluator)> entries, LocationInfo? location)
+    {
+        entries.Add((entry, evaluator));
+        return DimExpr.Constant(1, "1", location);
     }
 
     private static bool Names(ExpressionSyntax target, string field) => target switch
@@ -351,21 +431,6 @@ internal static class CreationFinder
         MemberAccessExpressionSyntax { Expression: ThisExpressionSyntax, Name: var n } => n.Identifier.ValueText == field,
         _ => false,
     };
-
-    /// <summary>The number of iterations of <c>for (int i = 0; i &lt; n; i++)</c>; opaque for any other loop.</summary>
-    private static DimExpr LoopCount(ForStatementSyntax loop, DimEvaluator evaluator)
-    {
-        LocationInfo? location = LocationInfo.FromSyntax(loop.Condition ?? (SyntaxNode)loop);
-        if (loop.Declaration?.Variables is { Count: 1 } variables
-            && variables[0] is { Initializer.Value: LiteralExpressionSyntax { Token.Value: 0 } } variable
-            && loop.Condition is BinaryExpressionSyntax { RawKind: (int)SyntaxKind.LessThanExpression, Left: IdentifierNameSyntax id } condition
-            && id.Identifier.ValueText == variable.Identifier.ValueText
-            && loop.Incrementors is { Count: 1 })
-        {
-            return evaluator.Evaluate(condition.Right);
-        }
-        return DimExpr.Opaque(loop.Condition?.ToString() ?? "for", location);
-    }
 
     /// <summary>A tensor field: <c>torch.empty(a, b, dtype: ...)</c> and friends, possibly wrapped in <c>new Parameter(...)</c>.</summary>
     private static CreationSpec? Tensor(List<ExpressionSyntax> creations, SemanticModels models, DimEvaluator evaluator)

@@ -13,7 +13,8 @@ namespace ModelGen.Generator.Parsing;
 /// Evaluates a constructor argument of a layer or module at build time into a <see cref="DimExpr"/>: literals,
 /// constants, arithmetic, the module's own constructor parameters (bound later by whoever creates the module),
 /// properties of those (<c>config.HiddenSize</c>), locals and the module's own fields assigned once in its
-/// constructor, tuples and arrays, and TorchSharp element types. Anything else is opaque.
+/// constructor, tuples, arrays and collection expressions (and their elements and lengths), loop variables of the
+/// iteration being evaluated, and TorchSharp element types. Anything else is opaque.
 /// </summary>
 internal sealed class DimEvaluator
 {
@@ -24,6 +25,8 @@ internal sealed class DimEvaluator
     private readonly INamedTypeSymbol _owner;
     private readonly IMethodSymbol? _helper;
     private readonly Dictionary<string, DimExpr>? _helperArguments;
+    private readonly string? _loopVariable;
+    private readonly DimExpr? _loopValue;
 
     public DimEvaluator(SemanticModels models, INamedTypeSymbol owner)
     {
@@ -31,15 +34,24 @@ internal sealed class DimEvaluator
         _owner = owner;
     }
 
-    private DimEvaluator(SemanticModels models, INamedTypeSymbol owner, IMethodSymbol helper, Dictionary<string, DimExpr> arguments)
+    private DimEvaluator(SemanticModels models, INamedTypeSymbol owner, IMethodSymbol? helper, Dictionary<string, DimExpr>? arguments,
+        string? loopVariable, DimExpr? loopValue)
         : this(models, owner)
     {
         _helper = helper;
         _helperArguments = arguments;
+        _loopVariable = loopVariable;
+        _loopValue = loopValue;
     }
 
     /// <summary>An evaluator for the body of a helper method, whose parameters take the values a call gave them.</summary>
-    public DimEvaluator ForHelper(IMethodSymbol helper, Dictionary<string, DimExpr> arguments) => new(_models, _owner, helper, arguments);
+    public DimEvaluator ForHelper(IMethodSymbol helper, Dictionary<string, DimExpr> arguments) => new(_models, _owner, helper, arguments, null, null);
+
+    /// <summary>
+    /// An evaluator for one iteration of a loop in the same member: <paramref name="variable"/> (the loop variable)
+    /// takes <paramref name="value"/>, an opaque value when the iteration is not known.
+    /// </summary>
+    public DimEvaluator ForIteration(string variable, DimExpr value) => new(_models, _owner, _helper, _helperArguments, variable, value);
 
     public DimExpr Evaluate(ExpressionSyntax expression) => Evaluate(expression, 0);
 
@@ -100,12 +112,52 @@ internal sealed class DimEvaluator
                 return DimExpr.Of(DimKind.Tuple, "", text, location, initializer.Expressions.Select(x => Evaluate(x, depth + 1)).ToArray());
             case ImplicitArrayCreationExpressionSyntax implicitArray:
                 return DimExpr.Of(DimKind.Tuple, "", text, location, implicitArray.Initializer.Expressions.Select(x => Evaluate(x, depth + 1)).ToArray());
+            case CollectionExpressionSyntax collection:
+                return Collection(collection, text, location, depth);
+            case ElementAccessExpressionSyntax { ArgumentList.Arguments: { Count: 1 } index } access:
+            {
+                // widths[i] on a known array, with a known index (a loop variable in one iteration).
+                DimExpr target = Evaluate(access.Expression, depth + 1);
+                DimExpr at = Evaluate(index[0].Expression, depth + 1);
+                return target.Kind == DimKind.Tuple && at.IsConstant && at.Value >= 0 && at.Value < target.Operands.Count
+                    ? target.Operands[(int)at.Value] with { Text = text, Location = location }
+                    : DimExpr.Opaque(text, location);
+            }
+            case MemberAccessExpressionSyntax { Name.Identifier.ValueText: "Length" or "Count" } count
+                when Evaluate(count.Expression, depth + 1) is { Kind: DimKind.Tuple } known:
+                return DimExpr.Constant(known.Operands.Count, text, location);
+            case IdentifierNameSyntax { Identifier.ValueText: var name } id when name == _loopVariable && !SyntacticNames.IsLambdaParameter(id, name):
+                return _loopValue!;
             case IdentifierNameSyntax:
             case MemberAccessExpressionSyntax:
                 return Name(e, text, location, depth);
             default:
                 return DimExpr.Opaque(text, location);
         }
+    }
+
+    /// <summary>
+    /// A C# 12 collection expression (<c>[4, 8]</c>): its elements in order; a spread (<c>[.. dims, 8]</c>) of a known
+    /// array contributes its elements. Anything else in it makes the whole opaque.
+    /// </summary>
+    private DimExpr Collection(CollectionExpressionSyntax collection, string text, LocationInfo? location, int depth)
+    {
+        var elements = new List<DimExpr>();
+        foreach (CollectionElementSyntax element in collection.Elements)
+        {
+            switch (element)
+            {
+                case ExpressionElementSyntax single:
+                    elements.Add(Evaluate(single.Expression, depth + 1));
+                    break;
+                case SpreadElementSyntax spread when Evaluate(spread.Expression, depth + 1) is { Kind: DimKind.Tuple } spreadValue:
+                    elements.AddRange(spreadValue.Operands);
+                    break;
+                default:
+                    return DimExpr.Opaque(text, location);
+            }
+        }
+        return DimExpr.Of(DimKind.Tuple, "", text, location, elements.ToArray());
     }
 
     private DimExpr Name(ExpressionSyntax e, string text, LocationInfo? location, int depth)
@@ -149,7 +201,8 @@ internal sealed class DimEvaluator
             case ILocalSymbol local:
                 foreach (SyntaxReference reference in local.DeclaringSyntaxReferences)
                 {
-                    if (reference.GetSyntax() is VariableDeclaratorSyntax { Initializer: { } init }) return Evaluate(init.Value, depth + 1);
+                    // A for loop's variable changes every iteration: its initializer is only the first value.
+                    if (reference.GetSyntax() is VariableDeclaratorSyntax { Initializer: { } init, Parent.Parent: not ForStatementSyntax }) return Evaluate(init.Value, depth + 1);
                 }
                 return DimExpr.Opaque(text, location);
             case IFieldSymbol or IPropertySymbol when !symbol.IsStatic && SymbolEqualityComparer.Default.Equals(symbol.ContainingType, _owner)
@@ -226,6 +279,7 @@ internal sealed class DimEvaluator
 
     private static long? ToLong(object? value) => value switch
     {
+        bool b => b ? 1 : 0,
         int i => i,
         long l => l,
         short s => s,

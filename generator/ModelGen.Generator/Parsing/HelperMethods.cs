@@ -8,16 +8,23 @@ namespace ModelGen.Generator.Parsing;
 
 /// <summary>
 /// Sees through a helper method of the user's that creates a layer or module (<c>proj = Projection(4, 4)</c> with
-/// <c>Linear Projection(int i, int o) =&gt; nn.Linear(i, o)</c>): the expression it returns, when its body returns one
-/// expression (an expression body, or a single <c>return</c> of a creation or of a local initialized with one).
+/// <c>Linear Projection(int i, int o) =&gt; nn.Linear(i, o)</c>): the expressions it returns, from an expression body or
+/// from every <c>return</c> of a block body (each a creation, or a local initialized with one), so callers can tell
+/// whether all the ways out agree.
 /// </summary>
 internal static class HelperMethods
 {
     /// <summary>How many helpers calling helpers are followed.</summary>
     public const int MaxDepth = 4;
 
-    /// <summary>The expression the helper invoked by <paramref name="call"/> returns, and the helper; null when it is not such a helper.</summary>
-    public static (ExpressionSyntax Returned, IMethodSymbol Method)? Returned(InvocationExpressionSyntax call, SemanticModels models)
+    /// <summary>How many returned expressions are followed in all, across helpers calling helpers.</summary>
+    public const int MaxReturns = 16;
+
+    /// <summary>
+    /// The expressions the helper invoked by <paramref name="call"/> returns (in source order), and the helper; null
+    /// when it is not such a helper (no source, no <c>return</c> with a value, a TorchSharp method).
+    /// </summary>
+    public static (IReadOnlyList<ExpressionSyntax> Returned, IMethodSymbol Method)? Returned(InvocationExpressionSyntax call, SemanticModels models)
     {
         // TorchSharp's factories (nn.Linear, torch.zeros) are never helpers: skip binding them, the costly part of parsing.
         if (call.Expression is MemberAccessExpressionSyntax { Expression: var target }
@@ -28,12 +35,12 @@ internal static class HelperMethods
         foreach (SyntaxReference reference in method.DeclaringSyntaxReferences)
         {
             if (reference.GetSyntax() is not MethodDeclarationSyntax declaration) continue;
-            ExpressionSyntax? returned = declaration.ExpressionBody?.Expression ?? SingleReturn(declaration.Body);
-            if (returned is not null) return (DimEvaluator.Unwrap(returned), method);
+            if (declaration.ExpressionBody?.Expression is { } body) return (new[] { DimEvaluator.Unwrap(body) }, method);
+            IReadOnlyList<ExpressionSyntax>? returns = Returns(declaration.Body);
+            if (returns is not null) return (returns, method);
         }
         return null;
     }
-
     /// <summary>
     /// The values a call gives the helper's parameters, by name: each argument evaluated where the call is, or the
     /// parameter's constant default.
@@ -64,17 +71,28 @@ internal static class HelperMethods
         return values;
     }
 
-    /// <summary>The one <c>return</c> of a block (not counting lambdas and local functions), resolved through a local it returns.</summary>
-    private static ExpressionSyntax? SingleReturn(BlockSyntax? body)
+    /// <summary>
+    /// Every <c>return</c> of a block (not counting lambdas and local functions), each resolved through a local it
+    /// returns when that local is initialized once and never reassigned; null when the block returns no value.
+    /// </summary>
+    private static IReadOnlyList<ExpressionSyntax>? Returns(BlockSyntax? body)
     {
         if (body is null) return null;
         var returns = body.DescendantNodes(n => n is not (LambdaExpressionSyntax or LocalFunctionStatementSyntax or AnonymousMethodExpressionSyntax))
             .OfType<ReturnStatementSyntax>().ToList();
-        if (returns.Count != 1 || returns[0].Expression is not { } returned) return null;
+        if (returns.Count == 0 || returns.Any(r => r.Expression is null)) return null;
+        var result = new List<ExpressionSyntax>(returns.Count);
+        foreach (ReturnStatementSyntax statement in returns) result.Add(DimEvaluator.Unwrap(ThroughLocal(body, statement.Expression!)));
+        return result;
+    }
+
+    /// <summary>The initializer of the local <paramref name="returned"/> names, or the expression itself.</summary>
+    private static ExpressionSyntax ThroughLocal(BlockSyntax body, ExpressionSyntax returned)
+    {
         if (DimEvaluator.Unwrap(returned) is not IdentifierNameSyntax { Identifier.ValueText: var name }) return returned;
         var declarators = body.DescendantNodes().OfType<VariableDeclaratorSyntax>().Where(v => v.Identifier.ValueText == name).ToList();
         bool reassigned = body.DescendantNodes().OfType<AssignmentExpressionSyntax>()
             .Any(a => a.Left is IdentifierNameSyntax { Identifier.ValueText: var assigned } && assigned == name);
-        return declarators.Count == 1 && declarators[0].Initializer is { } initializer && !reassigned ? initializer.Value : null;
+        return declarators.Count == 1 && declarators[0].Initializer is { } initializer && !reassigned ? initializer.Value : returned;
     }
 }

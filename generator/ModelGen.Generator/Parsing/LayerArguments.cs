@@ -15,11 +15,13 @@ internal sealed class LayerArguments
 {
     private readonly List<Creation> _creations = new();
     private readonly SemanticModels _models;
+    private readonly INamedTypeSymbol _owner;
     private readonly ITypeSymbol? _fieldType;
 
-    private LayerArguments(SemanticModels models, ITypeSymbol? fieldType)
+    private LayerArguments(SemanticModels models, INamedTypeSymbol owner, ITypeSymbol? fieldType)
     {
         _models = models;
+        _owner = owner;
         _fieldType = fieldType;
         Complete = true;
     }
@@ -29,7 +31,7 @@ internal sealed class LayerArguments
 
     public static LayerArguments Find(IFieldSymbol field, SemanticModels models)
     {
-        var result = new LayerArguments(models, field.Type);
+        var result = new LayerArguments(models, field.ContainingType, field.Type);
         foreach (SyntaxReference reference in field.DeclaringSyntaxReferences)
         {
             if (reference.GetSyntax() is VariableDeclaratorSyntax { Initializer: { } initializer })
@@ -48,9 +50,9 @@ internal sealed class LayerArguments
     }
 
     /// <summary>The arguments of one creation expression (a child of a <c>Sequential</c>, which has no field of its own).</summary>
-    public static LayerArguments ForCreation(ExpressionSyntax expression, SemanticModels models)
+    public static LayerArguments ForCreation(ExpressionSyntax expression, INamedTypeSymbol owner, SemanticModels models)
     {
-        var result = new LayerArguments(models, fieldType: null);
+        var result = new LayerArguments(models, owner, fieldType: null);
         result.Add(expression);
         return result;
     }
@@ -76,7 +78,7 @@ internal sealed class LayerArguments
         return anyOn && anyOff ? Presence.Runtime : anyOn ? Presence.Always : Presence.Never;
     }
 
-    private void Add(ExpressionSyntax expression, int helperDepth = 0)
+    private void Add(ExpressionSyntax expression, int helperDepth = 0, DimEvaluator? helperBody = null)
     {
         while (true)
         {
@@ -90,16 +92,21 @@ internal sealed class LayerArguments
         }
         switch (expression)
         {
-            // A helper method of the user's that returns one creation: its arguments decide (nn.Linear's default hasBias).
+            // A helper method of the user's: every creation it returns decides (nn.Linear's default hasBias), with the
+            // helper's parameters taking the call's values (Proj(h, h, false) with hasBias: bias).
             case InvocationExpressionSyntax invocation when helperDepth < HelperMethods.MaxDepth && HelperMethods.Returned(invocation, _models) is { } helper:
-                Add(helper.Returned, helperDepth + 1);
+            {
+                DimEvaluator caller = helperBody ?? new DimEvaluator(_models, _owner);
+                DimEvaluator body = caller.ForHelper(helper.Method, HelperMethods.Bind(invocation, helper.Method, caller));
+                foreach (ExpressionSyntax returned in helper.Returned) Add(returned, helperDepth + 1, body);
                 break;
-            case InvocationExpressionSyntax invocation: _creations.Add(new Creation(expression, invocation.ArgumentList, null)); break;
+            }
+            case InvocationExpressionSyntax invocation: _creations.Add(new Creation(expression, invocation.ArgumentList, null, helperBody)); break;
             // A target-typed new(...) written at the field creates the field's type; one inside a helper creates the helper's return type.
             case ImplicitObjectCreationExpressionSyntax creation when helperDepth == 0:
-                _creations.Add(new Creation(expression, creation.ArgumentList, _fieldType as INamedTypeSymbol));
+                _creations.Add(new Creation(expression, creation.ArgumentList, _fieldType as INamedTypeSymbol, null));
                 break;
-            case BaseObjectCreationExpressionSyntax creation: _creations.Add(new Creation(expression, creation.ArgumentList, null)); break;
+            case BaseObjectCreationExpressionSyntax creation: _creations.Add(new Creation(expression, creation.ArgumentList, null, helperBody)); break;
             // Created by something the generator cannot evaluate (a helper's result, a conditional, ...).
             default: Complete = false; break;
         }
@@ -135,7 +142,7 @@ internal sealed class LayerArguments
             creation.Method = model.GetSymbolInfo(creation.Expression).Symbol as IMethodSymbol;
             if (creation.Method is null) return null;
         }
-        return ValueOf(creation.Method, creation.Arguments, creation.Model!, parameterName);
+        return ValueOf(creation.Method, creation.Arguments, creation.Model!, parameterName, creation.HelperBody);
     }
 
     /// <summary>
@@ -196,12 +203,16 @@ internal sealed class LayerArguments
     /// <summary>One place the field is created; the invoked method is resolved only when a value needs it.</summary>
     private sealed class Creation
     {
-        public Creation(ExpressionSyntax expression, ArgumentListSyntax? arguments, INamedTypeSymbol? target)
+        public Creation(ExpressionSyntax expression, ArgumentListSyntax? arguments, INamedTypeSymbol? target, DimEvaluator? helperBody)
         {
             Expression = expression;
             Arguments = arguments;
             Target = target;
+            HelperBody = helperBody;
         }
+
+        /// <summary>For a creation returned by a helper: evaluates its arguments with the helper's parameters bound to the call's values.</summary>
+        public DimEvaluator? HelperBody { get; }
 
         public ExpressionSyntax Expression { get; }
         public ArgumentListSyntax? Arguments { get; }
@@ -212,7 +223,7 @@ internal sealed class LayerArguments
         public SemanticModel? Model { get; set; }
     }
 
-    private static bool? ValueOf(IMethodSymbol method, ArgumentListSyntax? arguments, SemanticModel model, string parameterName)
+    private static bool? ValueOf(IMethodSymbol method, ArgumentListSyntax? arguments, SemanticModel model, string parameterName, DimEvaluator? helperBody)
     {
         IParameterSymbol? parameter = method.Parameters.FirstOrDefault(p => p.Name == parameterName);
         if (parameter is null) return null;
@@ -227,7 +238,9 @@ internal sealed class LayerArguments
                 if (argument.NameColon is null) position++;
                 if (!matches) continue;
                 Optional<object?> constant = model.GetConstantValue(argument.Expression);
-                return constant.HasValue && constant.Value is bool b ? b : null;
+                if (constant.HasValue) return constant.Value is bool b ? b : null;
+                // Inside a helper, a parameter of the helper has the value its call passed.
+                return helperBody?.Evaluate(argument.Expression) is { IsConstant: true } value ? value.Value != 0 : null;
             }
         }
         return parameter.HasExplicitDefaultValue && parameter.ExplicitDefaultValue is bool d ? d : null;

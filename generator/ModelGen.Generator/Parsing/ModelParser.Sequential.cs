@@ -83,7 +83,7 @@ internal sealed partial class ModelParser
         if (KnownLayers.ByMetadataName.TryGetValue(metadataName, out KnownLayers.LayerTemplate? template))
         {
             if (template.Native) Report(Descriptors.NativeInitializingLayer, location, childDisplay, template.DisplayName, "");
-            LayerArguments arguments = LayerArguments.ForCreation(creation, _models);
+            LayerArguments arguments = LayerArguments.ForCreation(creation, field.ContainingType, _models);
             var tensors = new List<TensorSpec>();
             foreach (KnownLayers.TensorTemplate t in template.Tensors)
             {
