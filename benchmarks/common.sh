@@ -10,9 +10,16 @@ check_scenarios() {
   done
 }
 
-# Builds the benchmark driver (and, through it, the examples) and sets bench and llama to their assemblies.
+# Publishes the benchmark driver and the Llama example ReadyToRun (precompiled, as a job is deployed, so that no
+# scenario spends its first second compiling itself) into $1/tools, and sets bench and llama to their assemblies.
+# Every .NET scenario (the floors, naive, ModelGen) runs from these two, alike.
 build_benchmark_tools() {
-  dotnet build benchmarks/ModelGen.Benchmarks -c Release -nologo -v q -clp:ErrorsOnly >&2
-  bench=benchmarks/ModelGen.Benchmarks/bin/Release/net10.0/ModelGen.Benchmarks.dll
-  llama=examples/ModelGen.Examples.Llama/bin/Release/net10.0/ModelGen.Examples.Llama.dll
+  local tools=$1/tools rid
+  rid=$(dotnet --info | awk '/^ *RID:/ { print $2; exit }')
+  dotnet publish benchmarks/ModelGen.Benchmarks -c Release -r "$rid" --self-contained false -p:PublishReadyToRun=true \
+    -o "$tools/bench" -nologo -v q -clp:ErrorsOnly >&2
+  dotnet publish examples/ModelGen.Examples.Llama -c Release -r "$rid" --self-contained false -p:PublishReadyToRun=true \
+    -o "$tools/llama" -nologo -v q -clp:ErrorsOnly >&2
+  bench=$tools/bench/ModelGen.Benchmarks.dll
+  llama=$tools/llama/ModelGen.Examples.Llama.dll
 }

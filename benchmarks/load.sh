@@ -54,8 +54,8 @@ done
 
 . benchmarks/common.sh
 check_scenarios "floor floor-mapped floor-sharded modelgen modelgen-copy modelgen-sharded modelgen-sharded-read modelgen-sharded-scatter naive pytorch pytorch-sharded" "$scenarios"
-build_benchmark_tools
 mkdir -p "$out"
+build_benchmark_tools "$out"
 rm -rf "$out/runs"
 IFS=, read -r -a sizes <<< "$param_gibs"
 checkpoint_of() { echo "$out/llama-${1}gib-${shard_mib}mib-shards"; }

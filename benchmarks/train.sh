@@ -44,8 +44,8 @@ done
 
 . benchmarks/common.sh
 check_scenarios "modelgen-replicated modelgen-sharded pytorch-ddp" "$scenarios"
-build_benchmark_tools
 mkdir -p "$out"
+build_benchmark_tools "$out"
 rm -rf "$out/runs"
 mkdir -p "$out/runs"
 checkpoint="$out/llama-${size_mib}mib-f32"

@@ -22,7 +22,7 @@ return args[0] switch
 {
     "info" => InfoScenario.Run(group, report),
     "broadcast" => BroadcastScenario.Run(group, report, options),
-    "message" => MessageScenario.Run(group, report),
+    "message" => MessageScenario.Run(group, report, options),
     "barrier" => BarrierScenario.Run(group, report),
     "agree" => AgreeScenario.Run(group, report, options),
     "die" => DieScenario.Run(group, report, options),

@@ -55,6 +55,8 @@ public static class ExampleRunner
         CheckpointPreparation.Prepared prepared = CheckpointPreparation.Run(group, recipe, settings, log);
         torch.ScalarType dtype = settings.DType ?? ConfigDType(prepared.ConfigJson);
 
+        // Every rank starts its clock together, so that no rank's time includes waiting for another to finish starting up.
+        group.Barrier();
         var clock = Stopwatch.StartNew();
         ExampleModel model = BuildOnEveryRank(group, recipe, prepared.ConfigJson, dtype);
         double constructSeconds = clock.Elapsed.TotalSeconds;

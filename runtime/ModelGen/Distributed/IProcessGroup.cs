@@ -116,6 +116,16 @@ public interface IProcessGroup : IDisposable
     /// <summary>The largest of the values the ranks pass, on every rank.</summary>
     long AllReduceMax(long value);
 
+    /// <summary>
+    /// Replaces each element of <paramref name="values"/> with its largest value across the ranks, in one collective
+    /// (every rank passes the same length). A rank can so agree on a failure vote and learn numbers only rank 0 knows
+    /// (the others pass 0) in one round instead of two.
+    /// </summary>
+    void AllReduceMax(Span<long> values)
+    {
+        for (int i = 0; i < values.Length; i++) values[i] = AllReduceMax(values[i]);
+    }
+
     /// <summary>Returns on each rank once every rank has called it.</summary>
     void Barrier();
 

@@ -69,13 +69,17 @@ internal sealed class NodeGroups
     private static NodeGroups Discover(MpiProcessGroup job, Func<string, string?> lookup)
     {
         long[]? simulated = null;
-        job.ThrowIfAnyRankFailed(LocalFailure.Of(() => simulated = NodeLayout.SimulatedKeys(lookup, job.Size, job.Rank)));
+        Exception? failure = LocalFailure.Of(() => simulated = NodeLayout.SimulatedKeys(lookup, job.Size, job.Rank));
 
-        // Each rank tells the others whether it read the variable and which node it names for itself.
-        using torch.Tensor mine = torch.tensor(new[] { simulated is null ? 0L : 1L, simulated?[job.Rank] ?? job.MachineLeader });
-        using torch.Tensor all = torch.empty(2L * job.Size, torch.ScalarType.Int64);
-        job.AllGather(mine, all);
-        long[] pairs = all.data<long>().ToArray();
+        // With the agreement, each rank tells the others, in its own two slots, whether it read the variable and which
+        // node it names for itself (both at least 0, so the maximum over ranks passing 0 elsewhere gathers them).
+        var pairs = new long[2 * job.Size];
+        if (failure is null)
+        {
+            pairs[2 * job.Rank] = simulated is null ? 0L : 1L;
+            pairs[2 * job.Rank + 1] = simulated?[job.Rank] ?? job.MachineLeader;
+        }
+        AgreedMaximum.Of(job, failure, pairs);
         long simulatedRanks = Enumerable.Range(0, job.Size).Count(r => pairs[2 * r] == 1);
         if (simulatedRanks != 0 && simulatedRanks != job.Size)
         {

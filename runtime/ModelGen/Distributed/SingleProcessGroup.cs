@@ -120,6 +120,9 @@ public sealed class SingleProcessGroup : IProcessGroup
     }
 
     /// <inheritdoc />
+    public void AllReduceMax(Span<long> values) => ObjectDisposedException.ThrowIf(_disposed, this);
+
+    /// <inheritdoc />
     public void Barrier() => ObjectDisposedException.ThrowIf(_disposed, this);
 
     /// <inheritdoc />

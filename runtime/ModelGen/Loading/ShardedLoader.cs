@@ -103,6 +103,7 @@ public static class ShardedLoader
                 int total = plan.Loads.Count + plan.Inits.Count;
                 long totalBytes = plan.TotalBytes;
 
+                Exception? computeFailure;
                 using (torch.no_grad())
                 {
                     using CheckpointMapping? mapping = isRoot && options.MapCheckpoint && options.Device.type == DeviceType.CPU ? new CheckpointMapping() : null;
@@ -115,11 +116,12 @@ public static class ShardedLoader
                     foreach (TensorSlot tied in plan.Tied)
                         tied.Set(byKey[tied.TiedTo!].Get()!);
 
-                    group.RunAndAgree(() => model.ComputeBuffers(options.Device));
+                    computeFailure = LocalFailure.Of(() => model.ComputeBuffers(options.Device));
                 }
 
-                // A file cut or rewritten while rank 0 read or mapped it: the same typed error on every rank.
-                group.RunAndAgree(() => checkpoint?.ThrowIfChanged());
+                // A file cut or rewritten while rank 0 read or mapped it: the same typed error on every rank, agreed in
+                // the same round as the computed buffers.
+                group.ThrowIfAnyRankFailed(computeFailure ?? LocalFailure.Of(() => checkpoint?.ThrowIfChanged()));
 
                 ModelSharding? sharding = null;
                 if (options.Placement == TensorPlacement.FullyShard)

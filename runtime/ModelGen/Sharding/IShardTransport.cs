@@ -18,6 +18,8 @@ internal interface IShardTransport
     /// Rank 0's sources must stay resident and unchanged until the next agreement: a transport may still be copying.
     /// Rank 0's own share is not moved: it is in place already or copied by the caller.
     /// </summary>
+    /// <param name="batch">The pieces, as this rank sees them.</param>
+    /// <param name="rootSources">Every piece's <see cref="PieceMove.Source"/> on rank 0, known on every rank: the agreement carried them.</param>
     /// <returns>This rank's failure to receive, agreed on at the next agreement; <see langword="null"/> on success.</returns>
-    Exception? Move(IReadOnlyList<PieceMove> batch);
+    Exception? Move(IReadOnlyList<PieceMove> batch, ReadOnlySpan<long> rootSources);
 }

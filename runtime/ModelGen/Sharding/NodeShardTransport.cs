@@ -43,7 +43,7 @@ internal sealed class NodeShardTransport : IShardTransport, IDisposable
     /// <summary><c>scatter+</c> and how this rank's node moves the rows inside: <c>peer-read</c>, <c>scatter</c>, or <c>none</c>.</summary>
     public string Name { get; }
 
-    public Exception? Move(IReadOnlyList<PieceMove> batch)
+    public Exception? Move(IReadOnlyList<PieceMove> batch, ReadOnlySpan<long> rootSources)
     {
         // Where each rank of this node finds its share of each piece in its leader's memory: [piece * node size + j].
         var shares = new long[batch.Count * _nodeRanks.Count];

@@ -1,4 +1,3 @@
-using System.Runtime.InteropServices;
 using ModelGen.Distributed;
 using ModelGen.Loading.Transfer;
 using ModelGen.Native;
@@ -6,31 +5,24 @@ using ModelGen.Native;
 namespace ModelGen.Sharding;
 
 /// <summary>
-/// On one machine: rank 0 broadcasts the address of each piece (a few bytes), and every other rank copies exactly its
-/// own rows out of rank 0's memory (<see cref="PeerMemory"/>), side by side with the others, while rank 0 prepares the
-/// next batch. No rank ever receives a byte it does not keep.
+/// On one machine: every other rank copies exactly its own rows out of rank 0's memory (<see cref="PeerMemory"/>), at
+/// the addresses the batch's agreement carried, side by side with the others, while rank 0 prepares the next batch.
+/// No rank ever receives a byte it does not keep.
 /// </summary>
 internal sealed class PeerReadShardTransport(IProcessGroup group, int rootProcessId, TransferCounts? counts = null) : IShardTransport
 {
     public string Name => "peer-read";
 
-    public Exception? Move(IReadOnlyList<PieceMove> batch)
+    public Exception? Move(IReadOnlyList<PieceMove> batch, ReadOnlySpan<long> rootSources)
     {
-        var addresses = new long[batch.Count];
-        bool isRoot = group.Rank == 0;
-        if (isRoot)
-        {
-            for (int i = 0; i < batch.Count; i++) addresses[i] = batch[i].Source;
-        }
-        group.Broadcast(MemoryMarshal.AsBytes(addresses.AsSpan()), root: 0);
-        if (isRoot) return null;
+        if (group.Rank == 0) return null;
 
         var ranges = new List<PeerRange>(batch.Count);
         for (int i = 0; i < batch.Count; i++)
         {
             (long sourceOffset, long length, long destinationOffset) = batch[i].Piece.ShareOf(batch[i].Item, group.Rank, group.Size);
             if (length > 0)
-                ranges.Add(new PeerRange(batch[i].Destination + (nint)destinationOffset, (nint)(addresses[i] + sourceOffset), length));
+                ranges.Add(new PeerRange(batch[i].Destination + (nint)destinationOffset, (nint)(rootSources[i] + sourceOffset), length));
         }
         if (LocalFailure.Of(() => PeerMemory.Read(rootProcessId, ranges)) is { } e)
         {

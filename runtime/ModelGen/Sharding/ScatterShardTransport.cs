@@ -12,7 +12,7 @@ internal sealed class ScatterShardTransport(IProcessGroup group, TransferCounts?
 {
     public string Name => "scatter";
 
-    public Exception? Move(IReadOnlyList<PieceMove> batch) => LocalFailure.Of(() =>
+    public Exception? Move(IReadOnlyList<PieceMove> batch, ReadOnlySpan<long> rootSources) => LocalFailure.Of(() =>
     {
         bool isRoot = group.Rank == 0;
         var counts = new long[isRoot ? group.Size : 0];

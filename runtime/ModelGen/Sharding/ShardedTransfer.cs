@@ -86,11 +86,11 @@ internal sealed class ShardedTransfer
                 var moves = new List<PieceMove>(batch.Count);
                 Exception? failure = LocalFailure.Of(() => PrepareBatch(batch, moves));
                 _phases.Mark("prepare");
-                _group.ThrowIfAnyRankFailed(failure ?? moveFailure);
+                long[] rootSources = AgreeOnBatch(failure ?? moveFailure, moves);
                 _phases.Mark("agree");
 
                 // The new batch moves first, so the other ranks start copying while rank 0 drops the last one's pages.
-                Exception? newMoveFailure = transport?.Move(moves);
+                Exception? newMoveFailure = transport?.Move(moves, rootSources);
                 _phases.Mark("move");
                 Exception? completeFailure = Complete(moving);
                 _phases.Mark("complete");
@@ -119,6 +119,21 @@ internal sealed class ShardedTransfer
             }
             throw;
         }
+    }
+
+    /// <summary>
+    /// The batch's agreement, in one collective: whether any rank failed, and where each piece of the batch lies in
+    /// rank 0's memory (the peer reads copy from there). One round per batch instead of an agreement and a broadcast.
+    /// </summary>
+    private long[] AgreeOnBatch(Exception? failure, List<PieceMove> moves)
+    {
+        var rootSources = new long[moves.Count];
+        if (_isRoot)
+        {
+            for (int i = 0; i < moves.Count; i++) rootSources[i] = moves[i].Source;
+        }
+        AgreedMaximum.Of(_group, failure, rootSources);
+        return rootSources;
     }
 
     /// <summary>Frees rank 0's read buffer once nothing copies out of it any more.</summary>

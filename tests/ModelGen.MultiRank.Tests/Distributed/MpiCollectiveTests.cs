@@ -66,6 +66,23 @@ public class MpiCollectiveTests
         Assert.Equal(["0", "0", "0"], run.Named("empty-message").Select(e => e["length"]));
         Assert.All(run.Named("span"), e => Assert.Equal(("12", "12"), (e["first"], e["last"])));
         Assert.Equal(["193", "193", "193"], run.Named("max").Select(e => e["value"]));
+        Assert.Equal([$"{1L << 50},2,-5"], run.Named("max-several").Select(e => e["values"]).Distinct());
+        Assert.Equal(["1000,1001,1002"], run.Named("agreed-slots").Select(e => e["values"]).Distinct());
+        Assert.Equal(["2"], run.Named("agreed-ok").Select(e => e["values"]).Distinct());
+        Assert.Equal(3, run.Named("agreed-ok").Count);
+    }
+
+    [Fact]
+    public async Task AnAgreementCarryingNumbersEndsEveryRankWithTheLowestFailingRanksError()
+    {
+        WorkerRun run = await WorkerLauncher.MpiRunAsync(["message", "fail=2,1"]);
+
+        Assert.True(run.ExitCode == 0, run.ToString());
+        Assert.Empty(run.Named("agreed-ok"));
+        IReadOnlyList<WorkerEvent> failed = run.Named("agreed-failed");
+        Assert.Equal([0, 1, 2], failed.Select(e => e.Rank).Order());
+        Assert.All(failed, e => Assert.Equal("1", e["failingRank"]));
+        Assert.Equal(["Rank 1 of 3 failed: System.IO.InvalidDataException: rank 1 could not read its slot"], failed.Select(e => e["message"]).Distinct());
     }
 
     [Fact]

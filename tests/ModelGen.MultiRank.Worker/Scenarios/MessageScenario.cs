@@ -5,11 +5,12 @@ namespace ModelGen.MultiRank.Worker.Scenarios;
 
 /// <summary>
 /// Variable-length messages that only the root knows the length of (from every root, including an empty one),
-/// a fixed-length span broadcast, and a max-reduction.
+/// a fixed-length span broadcast, a max-reduction of one number and of several in one round, and the agreement that
+/// carries numbers: each rank fills its own slot, and in a second round ranks in "fail" (if any) fail.
 /// </summary>
 internal static class MessageScenario
 {
-    public static int Run(IProcessGroup group, Report report)
+    public static int Run(IProcessGroup group, Report report, WorkerOptions options)
     {
         for (int root = 0; root < group.Size; root++)
         {
@@ -30,6 +31,28 @@ internal static class MessageScenario
 
         long max = group.AllReduceMax(group.Rank * 100L - 7);
         report.Event("max", ("value", max));
+
+        // Element by element: a value only rank 1 knows, the largest rank, and negatives.
+        long[] several = [group.Rank == 1 ? 1L << 50 : 0, group.Rank, -group.Rank - 5];
+        group.AllReduceMax(several);
+        report.Event("max-several", ("values", string.Join(",", several)));
+
+        var slots = new long[group.Size];
+        slots[group.Rank] = 1000 + group.Rank;
+        AgreedMaximum.Of(group, null, slots);
+        report.Event("agreed-slots", ("values", string.Join(",", slots)));
+
+        IReadOnlySet<int> failing = options.Ranks("fail");
+        try
+        {
+            var after = new long[] { group.Rank };
+            AgreedMaximum.Of(group, failing.Contains(group.Rank) ? new InvalidDataException($"rank {group.Rank} could not read its slot") : null, after);
+            report.Event("agreed-ok", ("values", string.Join(",", after)));
+        }
+        catch (DistributedLoadException e)
+        {
+            report.Event("agreed-failed", ("failingRank", e.FailingRank), ("message", e.Message));
+        }
         return 0;
     }
 }

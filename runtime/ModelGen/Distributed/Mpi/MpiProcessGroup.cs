@@ -42,6 +42,12 @@ public sealed unsafe partial class MpiProcessGroup : IProcessGroup
     private volatile DistributedTimeoutException? _broken;
     private bool _disposed;
 
+    /// <summary>
+    /// The nap of a rank that has waited a while for a latency-bound collective: short enough that it takes its turn
+    /// in the collective soon after the others arrive, long enough to leave the core to the ranks doing work.
+    /// </summary>
+    private const int PollSleepMicroseconds = 100;
+
     /// <summary>How often a waiting rank looks for another rank's "stopping" message.</summary>
     private static readonly long LivenessPollTicks = Stopwatch.Frequency / 500;
 
@@ -332,6 +338,25 @@ public sealed unsafe partial class MpiProcessGroup : IProcessGroup
         return MaxOfEntered(value);
     }
 
+    /// <inheritdoc />
+    public void AllReduceMax(Span<long> values)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        Enter(nameof(AllReduceMax));
+        if (values.IsEmpty) return;
+        nint request;
+        fixed (long* data = values)
+        {
+            // A copy to send from rather than MPI_IN_PLACE, whose value differs between MPI libraries.
+            long[] sent = values.ToArray();
+            fixed (long* send = sent)
+            {
+                _api.Check(_api.Iallreduce(send, data, values.Length, _api.Int64, _api.OpMax, _comm, &request), "MPI_Iallreduce");
+                Wait(&request, 1, bulk: false);
+            }
+        }
+    }
+
     /// <summary>
     /// The max-reduction inside a collective that already entered under its own name (the size agreement of a
     /// scatter or gather): a timeout here, and in the data phase after it, names that collective.
@@ -424,7 +449,8 @@ public sealed unsafe partial class MpiProcessGroup : IProcessGroup
             else Thread.SpinWait(16);
         }
         else if (poll < 64) Thread.SpinWait(32);
-        else Thread.Sleep(poll < 256 ? 0 : 1);
+        else if (poll < 256) Thread.Sleep(0);
+        else Native.ShortSleep.For(PollSleepMicroseconds);
     }
 
     /// <inheritdoc />
