@@ -196,4 +196,22 @@ public sealed class SequentialListTests
         Assert.Equal(Positions.Of(source, "new Opaque()"), Positions.Start(d));
         Assert.Contains("'M.blocks[{i}][2]' holds 'Demo.Opaque'", d.GetMessage());
     }
+
+    [Fact]
+    public void A_sequential_field_inside_a_list_of_modules_matches_its_checkpoint_keys()
+    {
+        // The digit names of a Sequential's children are not list indices: 'layers.1.mlp.0.weight' is 'layers.{i}.mlp.0.weight'.
+        string source = Model("for (int i = 0; i < 2; i++) layers.Add(new Block());")
+            .Replace("private readonly ModuleList<Sequential> blocks = new();", "private readonly ModuleList<Block> layers = new();")
+            .Replace("namespace Demo;", "namespace Demo;\npublic sealed partial class Block : nn.Module<Tensor, Tensor> { private readonly Sequential mlp = nn.Sequential(nn.Linear(8, 32), nn.GELU(), nn.Linear(32, 8)); public Block() : base(\"B\") => RegisterComponents(); public override Tensor forward(Tensor x) => mlp.forward(x); }");
+        string checkpoint = string.Concat(Enumerable.Range(0, 2).SelectMany(i => new[]
+        {
+            $"layers.{i}.mlp.0.bias F32 [32]\n", $"layers.{i}.mlp.0.weight F32 [32,8]\n", $"layers.{i}.mlp.2.bias F32 [8]\n", $"layers.{i}.mlp.2.weight F32 [8,32]\n",
+        }));
+
+        AssertClean(ShapeHarness.Run(source, checkpoint));
+        Diagnostic d = Assert.Single(ShapeHarness.Run(source, checkpoint.Replace("layers.1.mlp.2.bias F32 [8]\n", "")).Reported);
+        Assert.Equal("MG0007", d.Id);
+        Assert.StartsWith("'layers.{i}.mlp.2.bias' (parameter) is not in the checkpoint for 1 of 2 list entries ('layers.1.mlp.2.bias')", d.GetMessage());
+    }
 }
