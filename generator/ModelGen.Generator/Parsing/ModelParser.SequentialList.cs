@@ -29,22 +29,31 @@ internal sealed partial class ModelParser
 
         // Entries that share one expression (a loop's iterations) would report the same problem once each.
         int reportedBefore = _diagnostics.Count;
+        MemberSpec? result = SequentialEntries(field, key, location, display, type, list.Creation, list.Entries);
+        DropRepeatedReports(reportedBefore);
+        return result;
+    }
+
+    /// <summary>The list's member when every entry is an <c>nn.Sequential(...)</c> with the same children; null (reported) otherwise.</summary>
+    private MemberSpec? SequentialEntries(IFieldSymbol field, string key, LocationInfo? location, string display, string type,
+        CreationSpec listCreation, List<(ExpressionSyntax Expression, DimEvaluator Evaluator)> entries)
+    {
         List<MemberSpec>? first = null;
         bool argumentsAlike = true;
         string entryDisplay = display + "[{i}]";
-        for (int index = 0; index < list.Entries.Count; index++)
+        for (int index = 0; index < entries.Count; index++)
         {
-            var (expression, evaluator) = list.Entries[index];
+            var (expression, evaluator) = entries[index];
             ExpressionSyntax entry = DimEvaluator.Unwrap(expression);
             ArgumentListSyntax? arguments = SequentialArguments(entry);
             if (arguments is null)
             {
                 Report(Descriptors.OpaqueModule, LocationInfo.FromSyntax(entry), display, type,
                     "each entry of a module list of Sequential blocks must be created as nn.Sequential(...) with its children listed, so their keys are known");
-                return DropRepeatedReports(reportedBefore);
+                return null;
             }
             List<MemberSpec>? children = SequentialChildren(field, arguments, entryDisplay, evaluator);
-            if (children is null) return DropRepeatedReports(reportedBefore);
+            if (children is null) return null;
             if (first is null)
             {
                 first = children;
@@ -52,17 +61,16 @@ internal sealed partial class ModelParser
             }
             if (!SameChildren(first, children))
             {
-                Report(Descriptors.OpaqueModule, list.Creation.Location ?? location, display, type,
+                Report(Descriptors.OpaqueModule, listCreation.Location ?? location, display, type,
                     $"its entries are not all built alike (entry {index.ToString(CultureInfo.InvariantCulture)} differs from entry 0 in the names, types or "
                     + "optional tensors of its children), so their keys differ; build every entry with the same children, or use a custom module");
-                return DropRepeatedReports(reportedBefore);
+                return null;
             }
             argumentsAlike &= first.Zip(children, (a, b) => SameArguments(a.Creation, b.Creation)).All(same => same);
         }
-        DropRepeatedReports(reportedBefore);
 
         // Entries whose children take different sizes keep their keys; only their shapes are not checkable.
-        CreationSpec creation = list.Creation with { Arguments = EquatableArray<NamedDim>.Empty, Complete = argumentsAlike };
+        CreationSpec creation = listCreation with { Arguments = EquatableArray<NamedDim>.Empty, Complete = argumentsAlike };
         return new MemberSpec(field.Name, key, MemberKind.SequentialList, null, null, null, location)
         {
             Children = first!.ToEquatableArray(),
@@ -70,8 +78,8 @@ internal sealed partial class ModelParser
         };
     }
 
-    /// <summary>Keeps the first of equal diagnostics reported since <paramref name="start"/>; returns null for the caller's convenience.</summary>
-    private MemberSpec? DropRepeatedReports(int start)
+    /// <summary>Keeps the first of equal diagnostics reported since <paramref name="start"/>.</summary>
+    private void DropRepeatedReports(int start)
     {
         var seen = new HashSet<DiagnosticInfo>();
         int write = start;
@@ -80,7 +88,6 @@ internal sealed partial class ModelParser
             if (seen.Add(_diagnostics[read])) _diagnostics[write++] = _diagnostics[read];
         }
         _diagnostics.RemoveRange(write, _diagnostics.Count - write);
-        return null;
     }
 
     /// <summary>Children with the same names, kinds, layer types, tensors and module types: entries that register the same keys.</summary>

@@ -173,6 +173,17 @@ public sealed class SequentialListTests
     }
 
     [Fact]
+    public void MG0003_blocks_added_outside_the_constructors_are_reported_at_the_list_creation()
+    {
+        string source = Model("").Replace("public M(", "public void Grow() => blocks.Add(" + Mlp + ");\n    public M(");
+
+        Diagnostic d = Assert.Single(ShapeHarness.Run(source, Checkpoint(2)).Reported, x => x.Id == "MG0003");
+
+        Assert.Contains("the entries of a module list of Sequential blocks are known only when the list is created in one place", d.GetMessage());
+        Assert.Equal(Positions.Of(source, "new();"), Positions.Start(d));
+    }
+
+    [Fact]
     public void MG0026_blocks_of_different_sizes_keep_their_keys_but_are_not_checkable()
     {
         string source = Model("int[] widths = [8, 16]; foreach (int w in widths) blocks.Add(nn.Sequential(nn.Linear(w, 32), nn.GELU(), nn.Linear(32, 8, hasBias: false)));");
