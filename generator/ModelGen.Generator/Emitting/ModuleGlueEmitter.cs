@@ -99,6 +99,9 @@ internal static class ModuleGlueEmitter
             case MemberKind.Sequential:
                 EmitSequentialSlots(w, member, ref counter);
                 break;
+            case MemberKind.SequentialList:
+                EmitSequentialListSlots(w, member, ref counter);
+                break;
             case MemberKind.Dict:
             {
                 string n = (counter++).ToString(CultureInfo.InvariantCulture);
@@ -121,19 +124,52 @@ internal static class ModuleGlueEmitter
         if (member.Children.Count == 0) return;
         string n = (counter++).ToString(CultureInfo.InvariantCulture);
         w.Open($"if (this.{member.FieldName} is {{ }} seq{n})");
-        w.Open($"foreach (var (name{n}, child{n}) in seq{n}.named_children())");
-        for (int j = 0; j < member.Children.Count; j++)
+        EmitChildSlots(w, member.Children, "seq" + n, n, "key", "pattern", member.Key + ".");
+        w.Close();
+    }
+
+    /// <summary>Each Sequential entry of a module list, under its own key prefix, as a Sequential field is.</summary>
+    private static void EmitSequentialListSlots(SourceWriter w, MemberSpec member, ref int counter)
+    {
+        if (member.Children.Count == 0) return;
+        string n = (counter++).ToString(CultureInfo.InvariantCulture);
+        w.Open($"if (this.{member.FieldName} is {{ }} list{n})");
+        w.Open($"for (int i{n} = 0; i{n} < list{n}.Count; i{n}++)");
+        w.Line($"var e{n} = list{n}[i{n}];");
+        w.Line($"if (e{n} is null) continue;");
+        w.Line($"string k{n} = key + {SourceWriter.Literal(member.Key + ".")} + i{n}.ToString(global::System.Globalization.CultureInfo.InvariantCulture) + \".\";");
+        w.Line($"string p{n} = pattern + {SourceWriter.Literal(member.Key + ".{i}.")};");
+        EmitChildSlots(w, member.Children, "e" + n, n, "k" + n, "p" + n, "");
+        w.Close();
+        w.Close();
+    }
+
+    private static void EmitChildSlots(SourceWriter w, EquatableArray<MemberSpec> children, string sequential, string n, string key, string pattern, string prefixBase)
+    {
+        w.Open($"foreach (var (name{n}, child{n}) in {sequential}.named_children())");
+        for (int j = 0; j < children.Count; j++)
         {
-            MemberSpec child = member.Children[j];
+            MemberSpec child = children[j];
             string c = $"c{n}_{j.ToString(CultureInfo.InvariantCulture)}";
-            string prefix = member.Key + "." + child.Key + ".";
+            string prefix = prefixBase + child.Key + ".";
             string type = child.Layer?.TypeName ?? child.ModuleType!;
             w.Open($"if (name{n} == {SourceWriter.Literal(child.Key)} && child{n} is {type} {c})");
-            if (child.Layer is not null) EmitLayer(w, child.Layer, c, "key", "pattern", prefix);
-            else w.Line($"{c}.{AddSlots}(key + {SourceWriter.Literal(prefix)}, pattern + {SourceWriter.Literal(prefix)}, slots);");
+            if (child.Layer is not null) EmitLayer(w, child.Layer, c, key, pattern, prefix);
+            else w.Line($"{c}.{AddSlots}({key} + {SourceWriter.Literal(prefix)}, {pattern} + {SourceWriter.Literal(prefix)}, slots);");
             w.Close();
         }
         w.Close();
+    }
+
+    private static void EmitChildCompute(SourceWriter w, EquatableArray<MemberSpec> children, string sequential, string n)
+    {
+        w.Open($"foreach (var (_, child{n}) in {sequential}.named_children())");
+        int j = 0;
+        foreach (string type in children.Where(c => c.ModuleType is not null).Select(c => c.ModuleType!).Distinct())
+        {
+            string c = $"c{n}_{(j++).ToString(CultureInfo.InvariantCulture)}";
+            w.Line($"if (child{n} is {type} {c}) {c}.{Compute}(device);");
+        }
         w.Close();
     }
 
@@ -193,13 +229,17 @@ internal static class ModuleGlueEmitter
             {
                 string n = (counter++).ToString(CultureInfo.InvariantCulture);
                 w.Open($"if (this.{member.FieldName} is {{ }} seq{n})");
-                w.Open($"foreach (var (_, child{n}) in seq{n}.named_children())");
-                int j = 0;
-                foreach (string type in member.Children.Where(c => c.ModuleType is not null).Select(c => c.ModuleType!).Distinct())
-                {
-                    string c = $"c{n}_{(j++).ToString(CultureInfo.InvariantCulture)}";
-                    w.Line($"if (child{n} is {type} {c}) {c}.{Compute}(device);");
-                }
+                EmitChildCompute(w, member.Children, "seq" + n, n);
+                w.Close();
+                break;
+            }
+            case MemberKind.SequentialList when member.Children.Any(c => c.ModuleType is not null):
+            {
+                string n = (counter++).ToString(CultureInfo.InvariantCulture);
+                w.Open($"if (this.{member.FieldName} is {{ }} list{n})");
+                w.Open($"foreach (var e{n} in list{n})");
+                w.Line($"if (e{n} is null) continue;");
+                EmitChildCompute(w, member.Children, "e" + n, n);
                 w.Close();
                 w.Close();
                 break;

@@ -71,6 +71,19 @@ internal static class KeyTableBuilder
                             else if (child.ModuleType is not null && !stack.Contains(child.ModuleType)) Walk(child.ModuleType, childPath + ".", lists, stack);
                         }
                         break;
+                    case MemberKind.SequentialList:
+                    {
+                        containers.Add(new ContainerAnchor(path, member.Location));
+                        string entry = path + "." + ListIndex;
+                        ImmutableList entryLists = lists.With(new ListAnchor(entry, lists.Last?.Prefix, memberName, member.Location));
+                        foreach (MemberSpec child in member.Children)
+                        {
+                            string childPath = entry + "." + child.Key;
+                            if (child.Layer is not null) AddLayer(child.Layer, childPath, memberName + "[{i}][" + child.Key + "]", child.Location, entryLists);
+                            else if (child.ModuleType is not null && !stack.Contains(child.ModuleType)) Walk(child.ModuleType, childPath + ".", entryLists, stack);
+                        }
+                        break;
+                    }
                     case MemberKind.List:
                     case MemberKind.Dict:
                         containers.Add(new ContainerAnchor(path, member.Location));

@@ -77,6 +77,17 @@ internal static class MissingContainers
         return best is null || bestDistance > Math.Max(3, container.Length / 4) ? null : best;
     }
 
+    /// <summary>The prefix with every all-digit segment as <c>{i}</c>, as the checkpoint keys' shapes have it.</summary>
+    private static string DigitsAsIndices(string prefix)
+    {
+        string[] segments = prefix.Split('.');
+        for (int s = 0; s < segments.Length; s++)
+        {
+            if (segments[s].Length > 0 && segments[s].All(c => c >= '0' && c <= '9')) segments[s] = ListIndex;
+        }
+        return string.Join(".", segments);
+    }
+
     /// <summary>The shortest container prefix of <paramref name="pattern"/> that no checkpoint key has; null when every one is present.</summary>
     private static string? OutermostAbsent(string pattern, HashSet<string> present)
     {
@@ -85,7 +96,8 @@ internal static class MissingContainers
             string prefix = pattern.Substring(0, dot);
             if (prefix.Contains(DictKey)) return null; // Dictionary entries match any key: presence is not per prefix.
             if (prefix.EndsWith("." + ListIndex, StringComparison.Ordinal) || prefix == ListIndex) continue; // An element, not a field.
-            if (!present.Contains(prefix)) return prefix;
+            // A literal digit segment (a Sequential's child inside a list, blocks.{i}.0) reads as an index in the checkpoint's shapes.
+            if (!present.Contains(prefix) && !present.Contains(DigitsAsIndices(prefix))) return prefix;
         }
         return null;
     }

@@ -64,6 +64,29 @@ internal static class ShapeTableBuilder
                             else if (child.ModuleType is not null && !stack.Contains(child.ModuleType)) Walk(child.ModuleType, childPath + ".", ChildScope(child.Creation, scope), depth, stack);
                         }
                         break;
+                    case MemberKind.SequentialList:
+                    {
+                        string entry = path + "." + KeyTableBuilder.ListIndex;
+                        DimExpr? length = member.Creation?.Length is { } l ? Resolve(l, scope) : null;
+                        lists.Add(new ShapedList(entry, depth, length, memberName, member.Creation?.Location ?? member.Location));
+                        // Entries built with different sizes: the keys are known, their shapes are not.
+                        bool alike = member.Creation is { Complete: true };
+                        foreach (MemberSpec child in member.Children)
+                        {
+                            string childPath = entry + "." + child.Key;
+                            string childName = memberName + "[{i}][" + child.Key + "]";
+                            if (child.Layer is not null)
+                            {
+                                if (alike) AddLayer(child.Layer, childPath, child, childName, Arguments(child.Creation, scope));
+                                else AddUnknownLayer(child.Layer, childPath, member, childName, child.Location);
+                            }
+                            else if (child.ModuleType is not null && !stack.Contains(child.ModuleType))
+                            {
+                                Walk(child.ModuleType, childPath + ".", alike ? ChildScope(child.Creation, scope) : Scope.Unknown, depth + 1, stack);
+                            }
+                        }
+                        break;
+                    }
                     case MemberKind.List:
                     case MemberKind.Dict:
                         bool isList = member.Kind == MemberKind.List;
@@ -106,6 +129,14 @@ internal static class ShapeTableBuilder
             }
         }
 
+        void AddUnknownLayer(LayerSpec layer, string path, MemberSpec reason, string memberName, LocationInfo? location)
+        {
+            foreach (TensorSpec t in layer.Tensors)
+            {
+                Add(new ShapedKey(path + "." + t.Name, EquatableArray<DimExpr>.Empty, Unknown(reason), null, memberName + "." + t.Name, location));
+            }
+        }
+
         void AddTensor(string path, MemberSpec member, string memberName, Scope scope)
         {
             Dictionary<string, DimExpr>? args = Arguments(member.Creation, scope);
@@ -127,7 +158,7 @@ internal static class ShapeTableBuilder
         : member.Kind switch
         {
             MemberKind.Parameter or MemberKind.Buffer => "it is not created by torch.empty/zeros/ones/rand/randn in one place",
-            MemberKind.List or MemberKind.Dict => "its entries are not all created alike where the generator looks (the container's initializer, Enumerable.Range(...).Select(...), Add in a constructor)",
+            MemberKind.List or MemberKind.Dict or MemberKind.SequentialList => "its entries are not all created alike where the generator looks (the container's initializer, Enumerable.Range(...).Select(...), Add in a constructor)",
             _ => "it is created in more than one way, or by something the generator does not evaluate",
         };
 

@@ -32,7 +32,8 @@ internal static class CreationFinder
         {
             MemberKind.Layer or MemberKind.Module => Call(creations, models, evaluator, field.Type),
             MemberKind.List or MemberKind.Dict => Container(creations, field, models, evaluator),
-            MemberKind.Sequential => null,
+            // Their creations are read by the parser, child by child.
+            MemberKind.Sequential or MemberKind.SequentialList => null,
             _ => Tensor(creations, models, evaluator),
         };
         return creation is null ? member : member with { Creation = creation };
@@ -40,7 +41,11 @@ internal static class CreationFinder
 
     /// <summary>The creation of a layer or module given as one expression (a child of a <c>Sequential</c>).</summary>
     public static CreationSpec ForExpression(ExpressionSyntax expression, INamedTypeSymbol owner, SemanticModels models) =>
-        Call(new List<ExpressionSyntax> { expression }, models, new DimEvaluator(models, owner), expected: null)!;
+        ForExpression(expression, new DimEvaluator(models, owner), models);
+
+    /// <summary>The same, read with <paramref name="evaluator"/> (a list entry's, with its loop variable bound).</summary>
+    public static CreationSpec ForExpression(ExpressionSyntax expression, DimEvaluator evaluator, SemanticModels models) =>
+        Call(new List<ExpressionSyntax> { expression }, models, evaluator, expected: null)!;
 
     private static List<ExpressionSyntax> Creations(IFieldSymbol field, SemanticModels models)
     {
@@ -123,7 +128,7 @@ internal static class CreationFinder
         : call.ToString();
 
     /// <summary>Two creations that evaluate to the same values (their locations may differ).</summary>
-    private static bool Same(EquatableArray<NamedDim> a, EquatableArray<NamedDim> b) =>
+    internal static bool Same(EquatableArray<NamedDim> a, EquatableArray<NamedDim> b) =>
         a.Count == b.Count && a.Zip(b, (x, y) => x.Name == y.Name && x.Value.Kind == y.Value.Kind && x.Value.Value == y.Value.Value && x.Value.Text == y.Value.Text).All(s => s);
 
     /// <summary>
@@ -274,8 +279,26 @@ internal static class CreationFinder
         _ => null,
     };
 
+    /// <summary>
+    /// A module list's creation (its location and length) and the expression of each entry with the evaluator that
+    /// reads it (loop variables bound per iteration): for a list whose entries the parser reads itself (<c>Sequential</c>
+    /// blocks). Null when the list is not created in one place.
+    /// </summary>
+    public static (CreationSpec Creation, List<(ExpressionSyntax Expression, DimEvaluator Evaluator)> Entries)? ListEntries(IFieldSymbol field, SemanticModels models)
+    {
+        List<ExpressionSyntax> creations = Creations(field, models);
+        if (creations.Count == 0) return null;
+        var entries = new List<(ExpressionSyntax, DimEvaluator)>();
+        CreationSpec creation = Container(creations, field, models, new DimEvaluator(models, field.ContainingType), entries)!;
+        return (creation, entries);
+    }
+
     /// <summary>A module list or dictionary: how many entries it gets and the arguments each entry is created with.</summary>
-    private static CreationSpec? Container(List<ExpressionSyntax> creations, IFieldSymbol field, SemanticModels models, DimEvaluator evaluator)
+    private static CreationSpec? Container(List<ExpressionSyntax> creations, IFieldSymbol field, SemanticModels models, DimEvaluator evaluator) =>
+        Container(creations, field, models, evaluator, new List<(ExpressionSyntax, DimEvaluator)>());
+
+    private static CreationSpec? Container(List<ExpressionSyntax> creations, IFieldSymbol field, SemanticModels models, DimEvaluator evaluator,
+        List<(ExpressionSyntax Expression, DimEvaluator Evaluator)> entries)
     {
         if (creations.Count != 1) return new CreationSpec(EquatableArray<NamedDim>.Empty, LocationInfo.FromSyntax(creations[0]), null, Complete: false);
         ExpressionSyntax expression = DimEvaluator.Unwrap(creations[0]);
@@ -299,7 +322,6 @@ internal static class CreationFinder
         if (given is { Count: 1 } && IsArray(given[0])) given = ParamsArray(given[0]);
         if (given is null) return new CreationSpec(EquatableArray<NamedDim>.Empty, location, null, Complete: false);
 
-        var entries = new List<(ExpressionSyntax Expression, DimEvaluator Evaluator)>();
         DimExpr? length = null;
         if (given.Count == 1 && Range(given[0], evaluator) is { } range)
         {

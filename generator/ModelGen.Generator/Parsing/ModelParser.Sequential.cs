@@ -24,26 +24,39 @@ internal sealed partial class ModelParser
             if (reference.GetSyntax() is VariableDeclaratorSyntax { Initializer: { } initializer }) creations.Add(initializer.Value);
         }
         creations.AddRange(_models.ConstructorAssignments(field.ContainingType, field.Name).Select(a => a.Right));
-        ExpressionSyntax? creation = creations.Count == 1 ? DimEvaluator.Unwrap(creations[0]) : null;
-        ArgumentListSyntax? arguments = creation switch
-        {
-            InvocationExpressionSyntax i => i.ArgumentList,
-            BaseObjectCreationExpressionSyntax c => c.ArgumentList,
-            _ => null,
-        };
-        // Only TorchSharp's own nn.Sequential(...) or new Sequential(...) registers exactly the children listed.
-        if (arguments is not null && (_models.For(creation!.SyntaxTree).GetSymbolInfo(creation).Symbol is not IMethodSymbol method
-                                      || !WellKnownTypes.IsTorchSharpType(method.ContainingType)))
-        {
-            arguments = null;
-        }
+        ArgumentListSyntax? arguments = creations.Count == 1 ? SequentialArguments(DimEvaluator.Unwrap(creations[0])) : null;
         if (arguments is null)
         {
             Report(Descriptors.OpaqueModule, location, display, SequentialMetadataName,
                 "a Sequential's keys are known only when it is created in one place with its children listed (nn.Sequential(a, b, ...) or nn.Sequential((\"name\", a), ...))");
             return null;
         }
+        List<MemberSpec>? children = SequentialChildren(field, arguments, display, new DimEvaluator(_models, field.ContainingType));
+        if (children is null) return null;
+        return new MemberSpec(field.Name, key, MemberKind.Sequential, null, null, null, location) { Children = children.ToEquatableArray() };
+    }
 
+    /// <summary>The children listed in <paramref name="creation"/> when it is TorchSharp's own <c>nn.Sequential(...)</c> or <c>new Sequential(...)</c>, which registers exactly those; else null.</summary>
+    private ArgumentListSyntax? SequentialArguments(ExpressionSyntax creation)
+    {
+        ArgumentListSyntax? arguments = creation switch
+        {
+            InvocationExpressionSyntax i => i.ArgumentList,
+            BaseObjectCreationExpressionSyntax c => c.ArgumentList,
+            _ => null,
+        };
+        if (arguments is null) return null;
+        return _models.For(creation.SyntaxTree).GetSymbolInfo(creation).Symbol is IMethodSymbol method && WellKnownTypes.IsTorchSharpType(method.ContainingType)
+            ? arguments
+            : null;
+    }
+
+    /// <summary>
+    /// The children with tensors of one <c>nn.Sequential(...)</c> argument list, named as TorchSharp registers them, their
+    /// shapes read with <paramref name="evaluator"/>; null (reported) when a child's name or type is not known.
+    /// </summary>
+    private List<MemberSpec>? SequentialChildren(IFieldSymbol field, ArgumentListSyntax arguments, string display, DimEvaluator evaluator)
+    {
         var children = new List<MemberSpec>();
         for (int position = 0; position < arguments.Arguments.Count; position++)
         {
@@ -65,21 +78,21 @@ internal sealed partial class ModelParser
                     "a Sequential's children must be created in its argument list (nn.Sequential(nn.Linear(...), ...)), so their order and types are known");
                 return null;
             }
-            MemberSpec? child = SequentialChild(field, argument, name, display);
+            MemberSpec? child = SequentialChild(field, argument, name, display, evaluator);
             if (child is not null) children.Add(child);
         }
-        return new MemberSpec(field.Name, key, MemberKind.Sequential, null, null, null, location) { Children = children.ToEquatableArray() };
+        return children;
     }
 
     /// <summary>One child: a known layer or a custom module; parameterless layers hold no keys (but took their position).</summary>
-    private MemberSpec? SequentialChild(IFieldSymbol field, ExpressionSyntax creation, string name, string display)
+    private MemberSpec? SequentialChild(IFieldSymbol field, ExpressionSyntax creation, string name, string display, DimEvaluator evaluator)
     {
         LocationInfo? location = LocationInfo.FromSyntax(creation);
         string childDisplay = display + "[" + name + "]";
         ITypeSymbol? type = _models.For(creation.SyntaxTree).GetTypeInfo(creation).Type;
         if (type is null || WellKnownTypes.IsParameterLess(type)) return null;
         string metadataName = WellKnownTypes.MetadataName(type);
-        CreationSpec shapes = CreationFinder.ForExpression(creation, field.ContainingType, _models);
+        CreationSpec shapes = CreationFinder.ForExpression(creation, evaluator, _models);
         if (KnownLayers.ByMetadataName.TryGetValue(metadataName, out KnownLayers.LayerTemplate? template))
         {
             if (template.Native) Report(Descriptors.NativeInitializingLayer, location, childDisplay, template.DisplayName, "");

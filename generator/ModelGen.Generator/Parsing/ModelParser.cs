@@ -198,11 +198,12 @@ internal sealed partial class ModelParser
             return null;
         }
         if (metadataName == SequentialMetadataName && kind == MemberKind.Module) return Sequential(field, key, location, display);
+        if (metadataName == SequentialMetadataName && kind == MemberKind.List) return SequentialList(field, key, location, display);
         if (WellKnownTypes.IsTorchSharpType(type) || metadataName.StartsWith("ModelGen.Layers.", System.StringComparison.Ordinal))
         {
             string reason = type.Name switch
             {
-                "Sequential" => "a Sequential inside a module list or dictionary is not followed; use a custom module",
+                "Sequential" => "a Sequential inside a module dictionary is not followed; use a custom module",
                 "ParameterList" or "ParameterDict" => "parameter containers are not supported; use Parameter fields",
                 "Module" => "declare the field with the concrete layer or module type",
                 _ => "ModelGen does not know this layer's parameters",

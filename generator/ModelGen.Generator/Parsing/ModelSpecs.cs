@@ -40,6 +40,12 @@ internal enum MemberKind
 
     /// <summary>A <c>Sequential</c> created with its children: named 0, 1, ... by position, or by the names given (<see cref="MemberSpec.Children"/>).</summary>
     Sequential,
+
+    /// <summary>
+    /// A <c>ModuleList&lt;Sequential&gt;</c> whose entries are all built alike: entries named 0, 1, ..., each holding
+    /// <see cref="MemberSpec.Children"/> under the names its <c>Sequential</c> registers them by.
+    /// </summary>
+    SequentialList,
 }
 
 /// <summary>
@@ -77,7 +83,10 @@ internal sealed record MemberSpec(
     /// <summary>How the member is created, as far as shapes go; null when the generator found no creation.</summary>
     public CreationSpec? Creation { get; init; }
 
-    /// <summary>For <see cref="MemberKind.Sequential"/>: its children with tensors (layers and custom modules), in order, keyed by their names.</summary>
+    /// <summary>
+    /// For <see cref="MemberKind.Sequential"/>: its children with tensors (layers and custom modules), in order, keyed by
+    /// their names; for <see cref="MemberKind.SequentialList"/>, those of every entry.
+    /// </summary>
     public EquatableArray<MemberSpec> Children { get; init; }
 }
 

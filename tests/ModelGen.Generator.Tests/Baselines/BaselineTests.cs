@@ -10,7 +10,7 @@ public sealed class BaselineTests
 {
     private static readonly bool s_update = Environment.GetEnvironmentVariable("MODELGEN_UPDATE_BASELINES") == "1";
 
-    public static TheoryData<string> Cases => new() { "TinyLlama", "LayerZoo", "TinyMoe", "GlobalNamespace" };
+    public static TheoryData<string> Cases => new() { "TinyLlama", "LayerZoo", "TinyMoe", "GlobalNamespace", "SequentialListZoo" };
 
     private static (string Path, string Source)[] SourcesOf(string name) => name switch
     {

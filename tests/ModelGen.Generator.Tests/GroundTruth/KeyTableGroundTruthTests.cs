@@ -10,7 +10,7 @@ namespace ModelGen.Generator.Tests.GroundTruth;
 /// </summary>
 public sealed class KeyTableGroundTruthTests
 {
-    public static TheoryData<string> Models => new() { "llama", "zoo-bias", "zoo-nobias", "moe" };
+    public static TheoryData<string> Models => new() { "llama", "zoo-bias", "zoo-nobias", "moe", "sequential-list" };
 
     internal static torch.nn.Module Build(string name) => name switch
     {
@@ -18,6 +18,7 @@ public sealed class KeyTableGroundTruthTests
         "zoo-bias" => new LayerZoo(withBias: true),
         "zoo-nobias" => new LayerZoo(withBias: false),
         "moe" => new TinyMoe(layerCount: 3, expertCount: 4),
+        "sequential-list" => new SequentialListZoo(),
         _ => throw new ArgumentException(name),
     };
 
