@@ -283,6 +283,37 @@ public sealed class BuildParityTests : IDisposable
         Assert.Equal(1, exit);
     }
 
+    private const string BlockListModel = "ModelGen.Cli.Tests.BlockListParityModel";
+
+    private string BlockListCheckpoint(string name, int blocks, int secondWidth, bool withBias = true)
+    {
+        var tensors = new List<KeyValuePair<string, TorchSharp.torch.Tensor>>();
+        for (int i = 0; i < blocks; i++)
+        {
+            tensors.Add(new($"blocks.{i}.0.weight", TorchSharp.torch.zeros(8, 4)));
+            if (withBias || i > 0) tensors.Add(new($"blocks.{i}.0.bias", TorchSharp.torch.zeros(8)));
+            tensors.Add(new($"blocks.{i}.2.weight", TorchSharp.torch.zeros(4, i == 1 ? secondWidth : 8)));
+        }
+        return _checkpoints.Single(tensors, Path.Combine(name, "model.safetensors"));
+    }
+
+    [Fact]
+    public void Keys_of_a_list_of_sequential_blocks_are_read_as_the_build_reads_them()
+    {
+        var (cleanTool, cleanBuild, cleanExit) = Parity(BlockListCheckpoint("blocks-clean", 2, 8), BlockListModel, "ParityModels.cs");
+        Assert.Empty(cleanBuild);
+        Assert.Empty(cleanTool);
+        Assert.Equal(0, cleanExit);
+
+        // A wrong width in block 1, a third block the model lacks, and block 0's missing bias.
+        var (fromTool, fromBuild, exit) = Parity(BlockListCheckpoint("blocks-wrong", 3, 6, withBias: false), BlockListModel, "ParityModels.cs");
+        Assert.Equal(fromBuild, fromTool);
+        Assert.Contains(fromTool, f => f.StartsWith("error MG0020: Checkpoint key 'blocks.1.2.weight' has shape [4, 6]", StringComparison.Ordinal));
+        Assert.Contains(fromTool, f => f.StartsWith("error MG0022: Module list 'blocks' gets 2 entries in the model but the checkpoint has 3", StringComparison.Ordinal));
+        Assert.Contains(fromTool, f => f.StartsWith("error MG0007: 'blocks.{i}.0.bias'", StringComparison.Ordinal));
+        Assert.Equal(1, exit);
+    }
+
     private const string PartialModel = "ModelGen.Cli.Tests.PartialParityModel";
 
     private string PartialCheckpoint(string name, int parsedWidth) => _checkpoints.Single(

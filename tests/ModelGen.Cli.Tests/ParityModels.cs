@@ -45,3 +45,27 @@ public sealed partial class PartialParityModel : nn.Module<Tensor, Tensor>
 
     public override Tensor forward(Tensor x) => parsed.forward(known.forward(x));
 }
+
+/// <summary>
+/// A module list of Sequential blocks (keys <c>blocks.{i}.0.weight</c>, <c>blocks.{i}.2.weight</c>): check must read a
+/// key's list index and its literal child index as the build does.
+/// </summary>
+[ShardedModel]
+public sealed partial class BlockListParityModel : nn.Module<Tensor, Tensor>
+{
+    private readonly ModuleList<Sequential> blocks;
+
+    public BlockListParityModel() : base(nameof(BlockListParityModel))
+    {
+        blocks = new ModuleList<Sequential>(Enumerable.Range(0, 2)
+            .Select(_ => nn.Sequential(nn.Linear(4, 8), nn.ReLU(), nn.Linear(8, 4, hasBias: false)))
+            .ToArray());
+        RegisterComponents();
+    }
+
+    public override Tensor forward(Tensor x)
+    {
+        foreach (Sequential block in blocks) x = block.forward(x);
+        return x;
+    }
+}

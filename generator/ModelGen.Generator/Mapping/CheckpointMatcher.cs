@@ -31,18 +31,8 @@ internal static class CheckpointMatcher
             else byShape[entries[i].Pattern] = i;
         }
 
-        // Patterns with a literal digit segment among their list indices (a Sequential's child inside a module list,
-        // blocks.{i}.0.weight), by the shape a checkpoint key of theirs has: every digit segment as {i}.
-        var mixed = new Dictionary<string, List<int>>(StringComparer.Ordinal);
-        for (int i = 0; i < entries.Length; i++)
-        {
-            string pattern = entries[i].Pattern;
-            if (!pattern.Contains(KeyTableBuilder.ListIndex) || pattern.Contains(KeyTableBuilder.DictKey)) continue;
-            string all = Shape(pattern, out string literal);
-            if (literal.Length == 0) continue;
-            if (!mixed.TryGetValue(all, out List<int>? candidates)) mixed[all] = candidates = new List<int>();
-            candidates.Add(i);
-        }
+        // Patterns with a literal digit segment among their list indices (a Sequential's child inside a module list).
+        var mixed = new MixedIndexPatterns(entries.Select(e => e.Pattern).ToList());
 
         var seen = new HashSet<string>[entries.Length];
         var anchorSeen = new Dictionary<string, HashSet<string>>(StringComparer.Ordinal);
@@ -61,7 +51,7 @@ internal static class CheckpointMatcher
             {
                 shape = Shape(key.Key, out tuple);
                 if (byShape.TryGetValue(shape, out int found)) index = found;
-                else if (mixed.TryGetValue(shape, out List<int>? candidates) && MatchMixed(key.Key, entries, candidates, out string indices) is var m && m >= 0)
+                else if (mixed.Match(shape, key.Key, out string indices) is var m && m >= 0)
                 {
                     index = m;
                     shape = entries[m].Pattern;
@@ -321,32 +311,6 @@ internal static class CheckpointMatcher
             if (position < 0) return tuple;
         }
         return tuple.Substring(0, position);
-    }
-
-    /// <summary>
-    /// The candidate whose literal segments equal the key's and whose <c>{i}</c> segments are digits there; <paramref name="tuple"/>
-    /// receives the digits at the <c>{i}</c> segments only. -1 when none matches.
-    /// </summary>
-    private static int MatchMixed(string key, IReadOnlyList<KeyEntry> entries, List<int> candidates, out string tuple)
-    {
-        string[] segments = key.Split('.');
-        foreach (int index in candidates)
-        {
-            string[] pattern = entries[index].Pattern.Split('.');
-            if (pattern.Length != segments.Length) continue;
-            var indices = new List<string>();
-            bool match = true;
-            for (int s = 0; s < pattern.Length && match; s++)
-            {
-                if (pattern[s] == KeyTableBuilder.ListIndex) indices.Add(segments[s]);
-                else match = pattern[s] == segments[s];
-            }
-            if (!match) continue;
-            tuple = string.Join(",", indices);
-            return index;
-        }
-        tuple = "";
-        return -1;
     }
 
     private static int MatchWildcard(string key, IReadOnlyList<KeyEntry> entries, List<int> candidates)

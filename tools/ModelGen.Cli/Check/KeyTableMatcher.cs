@@ -32,6 +32,9 @@ internal static class KeyTableMatcher
             else byShape[entries[i].Pattern] = i;
         }
 
+        // Patterns with a literal digit segment among their list indices (a Sequential's child inside a module list).
+        var mixed = new MixedIndexPatterns(entries.Select(e => e.Pattern).ToList());
+
         var seen = new HashSet<string>?[entries.Length];
         var present = new bool[entries.Length];
         var anchorSeen = new Dictionary<string, HashSet<string>>(StringComparer.Ordinal);
@@ -46,7 +49,14 @@ internal static class KeyTableMatcher
             if (!byShape.TryGetValue(shape, out int index))
             {
                 shape = KeyShapes.Shape(key, out tuple);
-                index = byShape.TryGetValue(shape, out int found) ? found : MatchWildcard(key, entries, wildcard);
+                if (byShape.TryGetValue(shape, out int found)) index = found;
+                else if (mixed.Match(shape, key, out string indices) is var m && m >= 0)
+                {
+                    index = m;
+                    shape = entries[m].Pattern;
+                    tuple = indices;
+                }
+                else index = MatchWildcard(key, entries, wildcard);
             }
             if (index < 0)
             {
