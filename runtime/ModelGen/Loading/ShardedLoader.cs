@@ -200,6 +200,9 @@ public static class ShardedLoader
             return transport?.Name ?? "none";
         }
 
+        /// <summary>One tensor of a fully sharded load: its slot, whether the checkpoint has it, and how it moves.</summary>
+        private sealed record ShardedStep(TensorSlot Slot, bool Loaded, ShardedLoadItem Item);
+
         /// <summary>
         /// Every rank ends up with, and receives, only its dim-0 rows of each tensor, except the replicated ones (see
         /// <see cref="ShardedTransfer"/>); returns the transport's name.
@@ -208,23 +211,32 @@ public static class ShardedLoader
         {
             IReadOnlyList<string> replicated = [.. model.ReplicatedKeys, .. options.ReplicatedKeys];
             bool IsSharded(string key, long[] shape) => shape.Length > 0 && !replicated.Any(glob => KeyGlob.IsMatch(glob, key));
-            var steps = plan.Loads
-                .Select(step => (Slot: step.Slot, Loaded: true, Item: new ShardedLoadItem(step.Slot.Key, step.Shape, step.DType, IsSharded(step.Slot.Key, step.Shape),
+            // Plain loops into an array of a class: LINQ over value tuples is compiled in every fresh process on its first load.
+            var steps = new ShardedStep[plan.Loads.Count + plan.Inits.Count];
+            int next = 0;
+            foreach (var step in plan.Loads)
+            {
+                steps[next++] = new ShardedStep(step.Slot, Loaded: true, new ShardedLoadItem(step.Slot.Key, step.Shape, step.DType, IsSharded(step.Slot.Key, step.Shape),
                     t => checkpoint!.ReadInto(step.Entry.Name, t), () => $"'{step.Entry.Name}' from {step.Entry.FilePath}")
                 {
                     MapOnRoot = UnpopulatedMapperFor(mapping, checkpoint, step.Entry.Name, step.DType),
                     ReadRangeOnRoot = RangeReader(checkpoint, step.Entry.Name, step.DType),
                     ReadByEveryLeader = _readsOnEveryNode,
-                }))
-                .Concat(plan.Inits.Select(step => (Slot: step.Slot, Loaded: false, Item: new ShardedLoadItem(step.Slot.Key, step.Shape, step.DType, IsSharded(step.Slot.Key, step.Shape),
-                    t => RunInitializer(step.Slot, t), () => $"initializing '{step.Slot.Key}'"))))
-                .ToArray();
+                });
+            }
+            foreach (var step in plan.Inits)
+            {
+                steps[next++] = new ShardedStep(step.Slot, Loaded: false, new ShardedLoadItem(step.Slot.Key, step.Shape, step.DType, IsSharded(step.Slot.Key, step.Shape),
+                    t => RunInitializer(step.Slot, t), () => $"initializing '{step.Slot.Key}'"));
+            }
+            var items = new ShardedLoadItem[steps.Length];
+            for (int i = 0; i < steps.Length; i++) items[i] = steps[i].Item;
 
             _phases.Mark("items");
             IShardTransport? transport = TransportSelection.ChooseShard(group, options.Transport, _counts);
             _phases.Mark("transport");
             using var staging = transport as IDisposable;
-            _receivedBytes = ShardedTransfer.Run(group, transport, steps.Select(s => s.Item).ToArray(), _modelName,
+            _receivedBytes = ShardedTransfer.Run(group, transport, items, _modelName,
                 (index, padded, view) =>
                 {
                     (TensorSlot slot, bool loaded, ShardedLoadItem item) = steps[index];

@@ -3,7 +3,12 @@ using System.Runtime.InteropServices;
 namespace ModelGen.Native;
 
 /// <summary>A range to copy from another process's memory into this one's: both sides have the same length.</summary>
-internal readonly record struct PeerRange(nint Local, nint Remote, long Length);
+/// <remarks>
+/// A class, as <see cref="Sharding.ShardPiece"/> and <see cref="Sharding.PieceMove"/> are: the framework's precompiled
+/// collection code serves lists of any class, while a list of a struct of this assembly is compiled in every fresh
+/// process during its first load, beside the copies.
+/// </remarks>
+internal sealed record PeerRange(nint Local, nint Remote, long Length);
 
 /// <summary>
 /// Copies memory straight out of another process on the same machine (Linux cross-memory attach,

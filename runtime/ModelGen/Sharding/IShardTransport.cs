@@ -5,7 +5,7 @@ namespace ModelGen.Sharding;
 /// <param name="Item">The tensor they belong to.</param>
 /// <param name="Source">On rank 0, the address of the piece's first byte; 0 elsewhere.</param>
 /// <param name="Destination">The address of this rank's own tensor (its first row); the share's offset is added by the transport.</param>
-internal readonly record struct PieceMove(ShardPiece Piece, ShardedLoadItem Item, nint Source, nint Destination);
+internal sealed record PieceMove(ShardPiece Piece, ShardedLoadItem Item, nint Source, nint Destination);
 
 /// <summary>How each rank's share of a batch of pieces gets from rank 0's memory into the rank's own tensors.</summary>
 internal interface IShardTransport

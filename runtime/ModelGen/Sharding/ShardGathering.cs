@@ -14,7 +14,7 @@ public static class ShardGathering
     {
         ArgumentNullException.ThrowIfNull(group);
         ArgumentNullException.ThrowIfNull(slot);
-        long[] gatheredShape = [slot.ChunkRows * group.Size, .. slot.GlobalShape.Skip(1)];
+        long[] gatheredShape = Loading.ScalarTypes.WithRows(slot.GlobalShape, slot.ChunkRows * group.Size);
         torch.Tensor gathered = torch.empty(gatheredShape, slot.DType, slot.Padded.device);
         group.AllGather(slot.Padded, gathered);
         if (gatheredShape[0] == slot.GlobalShape[0]) return gathered;

@@ -5,7 +5,7 @@ namespace ModelGen.Sharding;
 /// more than a bounded window of any tensor resident at once. A dim-0 row range is one contiguous byte range of the
 /// tensor, so each rank's share of a piece is one contiguous range too.
 /// </summary>
-internal readonly record struct ShardPiece(int Item, long RowStart, long RowCount, bool IsLast)
+internal sealed record ShardPiece(int Item, long RowStart, long RowCount, bool IsLast)
 {
     /// <summary>Cuts every item into pieces of at most <paramref name="pieceBytes"/> (at least one row each), in item order.</summary>
     public static IEnumerable<ShardPiece> Cut(IReadOnlyList<ShardedLoadItem> items, long pieceBytes)

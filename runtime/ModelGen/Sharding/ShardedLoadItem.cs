@@ -32,7 +32,7 @@ internal sealed record ShardedLoadItem(string Key, long[] Shape, torch.ScalarTyp
     public long Rows => Shape.Length == 0 ? 1 : Shape[0];
 
     /// <summary>Bytes of one row of dim 0.</summary>
-    public long RowBytes { get; } = ScalarTypes.ByteCount(Shape.Skip(1).ToArray(), DType);
+    public long RowBytes { get; } = ScalarTypes.ByteCount(Shape, DType, fromDim: 1);
 
     /// <summary>Bytes of the whole tensor.</summary>
     public long ByteCount => Rows * RowBytes;

@@ -20,8 +20,8 @@ public sealed class ShardedSlot
         RowCount = rowCount;
         ChunkRows = chunkRows;
         Padded = padded;
-        RowElements = globalShape.Skip(1).Aggregate(1L, (a, b) => a * b);
-        RowBytes = Loading.ScalarTypes.ByteCount(globalShape[1..], dtype);
+        RowElements = Loading.ScalarTypes.ElementCount(globalShape, fromDim: 1);
+        RowBytes = Loading.ScalarTypes.ByteCount(globalShape, dtype, fromDim: 1);
     }
 
     /// <summary>The checkpoint key.</summary>

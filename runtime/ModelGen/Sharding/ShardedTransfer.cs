@@ -193,7 +193,7 @@ internal sealed class ShardedTransfer
 
         long chunk = ShardMath.ChunkRows(item.Rows, _group.Size);
         if (mapped is not null) return mapped.narrow(0, 0, chunk); // rank 0 always holds a whole chunk
-        long[] shape = [chunk, .. item.Shape.Skip(1)];
+        long[] shape = ScalarTypes.WithRows(item.Shape, chunk);
         torch.Tensor padded = torch.empty(shape, item.DType, torch.CPU);
         (_, long count) = item.RowsOf(_group.Rank, _group.Size);
         if (count < chunk)
