@@ -84,13 +84,7 @@ internal static class ModuleGlueEmitter
                 break;
             case MemberKind.List:
             {
-                string n = (counter++).ToString(CultureInfo.InvariantCulture);
-                w.Open($"if (this.{member.FieldName} is {{ }} list{n})");
-                w.Open($"for (int i{n} = 0; i{n} < list{n}.Count; i{n}++)");
-                w.Line($"var e{n} = list{n}[i{n}];");
-                w.Line($"if (e{n} is null) continue;");
-                w.Line($"string k{n} = key + {SourceWriter.Literal(member.Key + ".")} + i{n}.ToString(global::System.Globalization.CultureInfo.InvariantCulture) + \".\";");
-                w.Line($"string p{n} = pattern + {SourceWriter.Literal(member.Key + ".{i}.")};");
+                string n = OpenListEntries(w, member, ref counter);
                 EmitElement(w, member, "e" + n, "k" + n, "p" + n);
                 w.Close();
                 w.Close();
@@ -128,10 +122,12 @@ internal static class ModuleGlueEmitter
         w.Close();
     }
 
-    /// <summary>Each Sequential entry of a module list, under its own key prefix, as a Sequential field is.</summary>
-    private static void EmitSequentialListSlots(SourceWriter w, MemberSpec member, ref int counter)
+    /// <summary>
+    /// Opens the loop over a module list's entries (the caller closes its two blocks): <c>e{n}</c> is the entry,
+    /// <c>k{n}</c> and <c>p{n}</c> its key and pattern prefixes; returns <c>n</c>.
+    /// </summary>
+    private static string OpenListEntries(SourceWriter w, MemberSpec member, ref int counter)
     {
-        if (member.Children.Count == 0) return;
         string n = (counter++).ToString(CultureInfo.InvariantCulture);
         w.Open($"if (this.{member.FieldName} is {{ }} list{n})");
         w.Open($"for (int i{n} = 0; i{n} < list{n}.Count; i{n}++)");
@@ -139,6 +135,14 @@ internal static class ModuleGlueEmitter
         w.Line($"if (e{n} is null) continue;");
         w.Line($"string k{n} = key + {SourceWriter.Literal(member.Key + ".")} + i{n}.ToString(global::System.Globalization.CultureInfo.InvariantCulture) + \".\";");
         w.Line($"string p{n} = pattern + {SourceWriter.Literal(member.Key + ".{i}.")};");
+        return n;
+    }
+
+    /// <summary>Each Sequential entry of a module list, under its own key prefix, as a Sequential field is.</summary>
+    private static void EmitSequentialListSlots(SourceWriter w, MemberSpec member, ref int counter)
+    {
+        if (member.Children.Count == 0) return;
+        string n = OpenListEntries(w, member, ref counter);
         EmitChildSlots(w, member.Children, "e" + n, n, "k" + n, "p" + n, "");
         w.Close();
         w.Close();
