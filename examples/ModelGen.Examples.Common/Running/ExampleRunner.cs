@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Text;
 using ModelGen.Diagnostics;
 using ModelGen.Distributed;
 using ModelGen.Examples.Checkpoints;
@@ -114,7 +115,14 @@ public static class ExampleRunner
     {
         if (settings.Json)
         {
-            StandardStreams.Out.WriteLine(JsonReport.Format(result));
+            // mpirun forwards each rank's output in pieces, so a long line from one rank can be cut by another's:
+            // rank 0 prints every rank's report, one whole line each, in rank order.
+            byte[] mine = Encoding.UTF8.GetBytes(JsonReport.Format(result));
+            for (int rank = 0; rank < group.Size; rank++)
+            {
+                byte[] report = group.BroadcastMessage(rank == group.Rank ? mine : [], root: rank);
+                if (group.Rank == 0) StandardStreams.Out.WriteLine(Encoding.UTF8.GetString(report));
+            }
             return;
         }
         StandardStreams.Out.WriteLine(TextReport.RankLine(result));
