@@ -40,13 +40,9 @@ internal static class ShapeTableText
             if (i > 0) b.Append(',');
             b.Append('[');
             String(b, key.Pattern);
-            b.Append(",[");
-            for (int d = 0; d < key.Dims.Count; d++)
-            {
-                if (d > 0) b.Append(',');
-                Dim(b, key.Dims[d]);
-            }
-            b.Append("],");
+            b.Append(',');
+            Dims(b, key.Dims);
+            b.Append(',');
             String(b, key.Unknown);
             b.Append(',');
             Dim(b, key.DType);
@@ -107,13 +103,21 @@ internal static class ShapeTableText
         String(b, dim.Text);
         b.Append(',');
         Location(b, dim.Location);
-        b.Append(",[");
-        for (int i = 0; i < dim.Operands.Count; i++)
+        b.Append(',');
+        Dims(b, dim.Operands);
+        b.Append(']');
+    }
+
+    /// <summary>A JSON array of expressions.</summary>
+    private static void Dims(StringBuilder b, EquatableArray<DimExpr> dims)
+    {
+        b.Append('[');
+        for (int i = 0; i < dims.Count; i++)
         {
             if (i > 0) b.Append(',');
-            Dim(b, dim.Operands[i]);
+            Dim(b, dims[i]);
         }
-        b.Append("]]");
+        b.Append(']');
     }
 
     private static void Location(StringBuilder b, LocationInfo? location)

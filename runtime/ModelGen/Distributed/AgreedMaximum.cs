@@ -13,7 +13,7 @@ internal static class AgreedMaximum
     public static void Of(IProcessGroup group, Exception? localFailure, Span<long> values)
     {
         var votes = new long[1 + values.Length];
-        votes[0] = localFailure is null ? 0 : group.Size - group.Rank;
+        votes[0] = ErrorAgreement.Vote(group, localFailure);
         values.CopyTo(votes.AsSpan(1));
         group.AllReduceMax(votes);
         if (votes[0] != 0)

@@ -17,9 +17,7 @@ internal static class ErrorAgreement
 
     public static DistributedLoadException? Agree(IProcessGroup group, Exception? localFailure)
     {
-        // Lower ranks map to larger values, so the maximum names the lowest failing rank; 0 means no failure.
-        long vote = localFailure is null ? 0 : group.Size - group.Rank;
-        long highest = group.AllReduceMax(vote);
+        long highest = group.AllReduceMax(Vote(group, localFailure));
         if (highest == 0)
             return null;
 
@@ -30,6 +28,12 @@ internal static class ErrorAgreement
         exception.CheckpointFailure = agreed.Rebuild(exception);
         return exception;
     }
+
+    /// <summary>
+    /// This rank's vote in a max-reduction: 0 without a failure; lower ranks map to larger values, so the maximum
+    /// names the lowest failing rank.
+    /// </summary>
+    public static long Vote(IProcessGroup group, Exception? localFailure) => localFailure is null ? 0 : group.Size - group.Rank;
 
     /// <summary>How a failure is described to the other ranks: its type and message.</summary>
     public static string Describe(Exception failure) => $"{failure.GetType().FullName}: {failure.Message}";

@@ -21,7 +21,7 @@ public sealed class ShardedSlot
         ChunkRows = chunkRows;
         Padded = padded;
         RowElements = Loading.ScalarTypes.ElementCount(globalShape, fromDim: 1);
-        RowBytes = Loading.ScalarTypes.ByteCount(globalShape, dtype, fromDim: 1);
+        RowBytes = checked(RowElements * Loading.ScalarTypes.ElementSize(dtype));
     }
 
     /// <summary>The checkpoint key.</summary>

@@ -343,18 +343,7 @@ public sealed unsafe partial class MpiProcessGroup : IProcessGroup
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         Enter(nameof(AllReduceMax));
-        if (values.IsEmpty) return;
-        nint request;
-        fixed (long* data = values)
-        {
-            // A copy to send from rather than MPI_IN_PLACE, whose value differs between MPI libraries.
-            long[] sent = values.ToArray();
-            fixed (long* send = sent)
-            {
-                _api.Check(_api.Iallreduce(send, data, values.Length, _api.Int64, _api.OpMax, _comm, &request), "MPI_Iallreduce");
-                Wait(&request, 1, bulk: false);
-            }
-        }
+        MaxOfEntered(values);
     }
 
     /// <summary>
@@ -363,11 +352,25 @@ public sealed unsafe partial class MpiProcessGroup : IProcessGroup
     /// </summary>
     private long MaxOfEntered(long value)
     {
-        long result;
+        Span<long> one = [value];
+        MaxOfEntered(one);
+        return one[0];
+    }
+
+    /// <summary>The element-wise max-reduction of <paramref name="values"/>, in place, inside a collective already entered.</summary>
+    private void MaxOfEntered(Span<long> values)
+    {
+        if (values.IsEmpty) return;
+        // A copy to send from rather than MPI_IN_PLACE, whose value differs between MPI libraries.
+        Span<long> sent = values.Length <= 64 ? stackalloc long[values.Length] : new long[values.Length];
+        values.CopyTo(sent);
         nint request;
-        _api.Check(_api.Iallreduce(&value, &result, 1, _api.Int64, _api.OpMax, _comm, &request), "MPI_Iallreduce");
-        Wait(&request, 1, bulk: false);
-        return result;
+        fixed (long* send = sent)
+        fixed (long* data = values)
+        {
+            _api.Check(_api.Iallreduce(send, data, values.Length, _api.Int64, _api.OpMax, _comm, &request), "MPI_Iallreduce");
+            Wait(&request, 1, bulk: false);
+        }
     }
 
     /// <inheritdoc />
