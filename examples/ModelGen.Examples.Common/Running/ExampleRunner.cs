@@ -58,12 +58,15 @@ public static class ExampleRunner
 
         // Every rank starts its clock together, so that no rank's time includes waiting for another to finish starting up.
         group.Barrier();
-        var clock = Stopwatch.StartNew();
-        ExampleModel model = BuildOnEveryRank(group, recipe, prepared.ConfigJson, dtype);
-        double constructSeconds = clock.Elapsed.TotalSeconds;
-        if (isRoot) log.WriteLine($"Loading {settings.CheckpointFolder} on {group.Size} rank(s): {model.Summary}, {CheckpointDTypes.HuggingFaceName(dtype)}");
-
-        LoadReport load = ShardedLoader.Load(model.Sharded, settings.CheckpointFolder, new LoadOptions
+        // Built on the meta device on every rank while rank 0 opens the checkpoint; a config the recipe rejects fails
+        // on every rank alike (they all parse the same text), agreed in the load's first agreement.
+        ExampleModel? built = null;
+        (_, LoadReport load) = ShardedLoader.ConstructAndLoad(() =>
+        {
+            built = recipe.Build(prepared.ConfigJson, dtype);
+            if (isRoot) log.WriteLine($"Loading {settings.CheckpointFolder} on {group.Size} rank(s): {built.Summary}, {CheckpointDTypes.HuggingFaceName(dtype)}");
+            return built.Sharded;
+        }, settings.CheckpointFolder, new LoadOptions
         {
             ProcessGroup = group,
             Transport = settings.Transport,
@@ -71,6 +74,8 @@ public static class ExampleRunner
             Placement = settings.Shard ? TensorPlacement.FullyShard : TensorPlacement.Replicated,
             Progress = isRoot ? new RankZeroProgress(log) : null,
         });
+        ExampleModel model = built!; // ConstructAndLoad returns only when every rank built its model
+        double constructSeconds = load.ConstructSeconds;
 
         ExampleTraining.Outcome? trained = settings.TrainSteps > 0
             ? ExampleTraining.Run(group, model, settings.TrainSteps, settings.TrainSequences, settings.TrainLength)
@@ -93,14 +98,6 @@ public static class ExampleRunner
             CheckpointWritten = prepared.Written,
             Threads = torch.get_num_threads(),
         };
-    }
-
-    /// <summary>Builds on the meta device; a config the recipe rejects fails on every rank alike (they all parse the same text).</summary>
-    private static ExampleModel BuildOnEveryRank(IProcessGroup group, ExampleRecipe recipe, string configJson, torch.ScalarType dtype)
-    {
-        ExampleModel? model = null;
-        group.RunAndAgree(() => model = MetaConstruction.Build(() => recipe.Build(configJson, dtype)));
-        return model!;
     }
 
     private static torch.ScalarType ConfigDType(string configJson)

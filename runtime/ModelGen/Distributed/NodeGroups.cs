@@ -54,46 +54,91 @@ internal sealed class NodeGroups
     internal static NodeGroups Of(IProcessGroup job, Func<string, string?> lookup)
     {
         ArgumentNullException.ThrowIfNull(job);
+        if (Begin(job, lookup) is not { } discovery)
+            return Known.TryGetValue(job, out NodeGroups? known) ? known : OneNode(job);
+        AgreedMaximum.Of(job, discovery.Failure, discovery.Keys);
+        return discovery.Finish(discovery.Keys);
+    }
+
+    /// <summary>
+    /// What this rank contributes to finding the nodes of <paramref name="job"/>, for a caller that carries it in an
+    /// agreement of its own (one round instead of two); <see langword="null"/> when nothing needs to be found: the
+    /// nodes are known already, or the group is not a whole MPI job of several ranks (one node, see <see cref="Of(IProcessGroup)"/>).
+    /// </summary>
+    internal static Discovery? Begin(IProcessGroup job, Func<string, string?> lookup)
+    {
+        ArgumentNullException.ThrowIfNull(job);
         lock (Known)
         {
-            if (Known.TryGetValue(job, out NodeGroups? known))
-                return known;
-            NodeGroups found = job is MpiProcessGroup { IsSubGroup: false } mpi && mpi.Size > 1
-                ? Discover(mpi, lookup)
-                : new NodeGroups(job, NodeLayout.OneNode(job.Size), job, null);
-            Known.Add(job, found);
-            return found;
+            if (Known.TryGetValue(job, out _)) return null;
+            if (job is MpiProcessGroup { IsSubGroup: false } mpi && mpi.Size > 1) return new Discovery(mpi, lookup);
+            Known.Add(job, OneNode(job));
+            return null;
         }
     }
 
-    private static NodeGroups Discover(MpiProcessGroup job, Func<string, string?> lookup)
+    private static NodeGroups OneNode(IProcessGroup job) => new(job, NodeLayout.OneNode(job.Size), job, null);
+
+    /// <summary>
+    /// One rank's part in finding the nodes: <see cref="Keys"/> (this rank's two slots filled, the others 0) and
+    /// <see cref="Failure"/> go into a max-reduction with the error vote (see <see cref="AgreedMaximum"/>); then
+    /// <see cref="Finish"/> turns the agreed keys into the groups, on every rank.
+    /// </summary>
+    internal sealed class Discovery
     {
-        long[]? simulated = null;
-        Exception? failure = LocalFailure.Of(() => simulated = NodeLayout.SimulatedKeys(lookup, job.Size, job.Rank));
+        private readonly MpiProcessGroup _job;
 
-        // With the agreement, each rank tells the others, in its own two slots, whether it read the variable and which
-        // node it names for itself (both at least 0, so the maximum over ranks passing 0 elsewhere gathers them).
-        var pairs = new long[2 * job.Size];
-        if (failure is null)
+        public Discovery(MpiProcessGroup job, Func<string, string?> lookup)
         {
-            pairs[2 * job.Rank] = simulated is null ? 0L : 1L;
-            pairs[2 * job.Rank + 1] = simulated?[job.Rank] ?? job.MachineLeader;
+            _job = job;
+            long[]? simulated = null;
+            Failure = LocalFailure.Of(() => simulated = NodeLayout.SimulatedKeys(lookup, job.Size, job.Rank));
+            // Each rank tells the others, in its own two slots, whether it read the variable and which node it names
+            // for itself (both at least 0, so the maximum over ranks passing 0 elsewhere gathers them).
+            Keys = new long[2 * job.Size];
+            if (Failure is null)
+            {
+                Keys[2 * job.Rank] = simulated is null ? 0L : 1L;
+                Keys[2 * job.Rank + 1] = simulated?[job.Rank] ?? job.MachineLeader;
+            }
         }
-        AgreedMaximum.Of(job, failure, pairs);
-        long simulatedRanks = Enumerable.Range(0, job.Size).Count(r => pairs[2 * r] == 1);
-        if (simulatedRanks != 0 && simulatedRanks != job.Size)
-        {
-            int without = Enumerable.Range(0, job.Size).First(r => pairs[2 * r] == 0);
-            throw new DistributedLoadException(without, job.Size,
-                $"{NodeLayout.NodeOfRankVariable} is set on {simulatedRanks} of {job.Size} ranks but not on rank {without}: set it alike on every rank (mpirun -x {NodeLayout.NodeOfRankVariable}).");
-        }
-        NodeLayout layout = NodeLayout.FromKeys(Enumerable.Range(0, job.Size).Select(r => pairs[2 * r + 1]).ToArray(), simulated: simulatedRanks > 0);
-        if (layout.Nodes == 1)
-            return new NodeGroups(job, layout, job, null);
 
-        int node = layout.NodeOf(job.Rank);
-        MpiProcessGroup nodeGroup = job.Split(node)!;
-        MpiProcessGroup? leaders = job.Split(layout.IsLeader(job.Rank) ? 0 : -1);
-        return new NodeGroups(job, layout, nodeGroup, leaders);
+        /// <summary>This rank's keys: its slots filled, every other rank's 0.</summary>
+        public long[] Keys { get; }
+
+        /// <summary>Why this rank could not tell its node (a malformed simulated-node variable); <see langword="null"/> otherwise.</summary>
+        public Exception? Failure { get; }
+
+        /// <summary>The groups, from every rank's keys (the maximum of every rank's <see cref="Keys"/>); remembered for the job.</summary>
+        /// <exception cref="DistributedLoadException">The simulated-node variable is set on some ranks only (on every rank alike).</exception>
+        public NodeGroups Finish(ReadOnlySpan<long> agreed)
+        {
+            int size = _job.Size;
+            int simulatedRanks = 0, without = -1;
+            var keys = new long[size];
+            for (int r = 0; r < size; r++)
+            {
+                if (agreed[2 * r] == 1) simulatedRanks++;
+                else if (without < 0) without = r;
+                keys[r] = agreed[2 * r + 1];
+            }
+            if (simulatedRanks != 0 && simulatedRanks != size)
+            {
+                throw new DistributedLoadException(without, size,
+                    $"{NodeLayout.NodeOfRankVariable} is set on {simulatedRanks} of {size} ranks but not on rank {without}: set it alike on every rank (mpirun -x {NodeLayout.NodeOfRankVariable}).");
+            }
+            NodeLayout layout = NodeLayout.FromKeys(keys, simulated: simulatedRanks > 0);
+            NodeGroups found;
+            if (layout.Nodes == 1) found = new NodeGroups(_job, layout, _job, null);
+            else
+            {
+                int node = layout.NodeOf(_job.Rank);
+                MpiProcessGroup nodeGroup = _job.Split(node)!;
+                MpiProcessGroup? leaders = _job.Split(layout.IsLeader(_job.Rank) ? 0 : -1);
+                found = new NodeGroups(_job, layout, nodeGroup, leaders);
+            }
+            lock (Known) Known.AddOrUpdate(_job, found);
+            return found;
+        }
     }
 }

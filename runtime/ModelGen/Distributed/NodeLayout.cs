@@ -48,7 +48,15 @@ internal sealed class NodeLayout
     public bool IsLeader(int rank) => LeaderOf(NodeOf(rank)) == rank;
 
     /// <summary>The most ranks any node has.</summary>
-    public int LargestNode => _ranksOfNode.Max(r => r.Length);
+    public int LargestNode
+    {
+        get
+        {
+            int largest = 0;
+            foreach (int[] ranks in _ranksOfNode) largest = Math.Max(largest, ranks.Length);
+            return largest;
+        }
+    }
 
     /// <summary>Every rank on one node.</summary>
     public static NodeLayout OneNode(int ranks) => FromKeys(new long[ranks], simulated: false);
@@ -60,21 +68,24 @@ internal sealed class NodeLayout
     public static NodeLayout FromKeys(IReadOnlyList<long> keyOfRank, bool simulated)
     {
         ArgumentOutOfRangeException.ThrowIfZero(keyOfRank.Count);
-        var nodeOfKey = new Dictionary<long, int>();
-        var nodeOfRank = new int[keyOfRank.Count];
-        var ranks = new List<List<int>>();
-        for (int rank = 0; rank < keyOfRank.Count; rank++)
+        // Arrays and plain loops: a job's first load runs this once, and collections of numbers would be compiled for it.
+        int ranks = keyOfRank.Count, nodes = 0;
+        var keyOfNode = new long[ranks];
+        var sizeOfNode = new int[ranks];
+        var nodeOfRank = new int[ranks];
+        for (int rank = 0; rank < ranks; rank++)
         {
-            if (!nodeOfKey.TryGetValue(keyOfRank[rank], out int node))
-            {
-                node = ranks.Count;
-                nodeOfKey.Add(keyOfRank[rank], node);
-                ranks.Add([]);
-            }
+            int node = 0;
+            while (node < nodes && keyOfNode[node] != keyOfRank[rank]) node++;
+            if (node == nodes) keyOfNode[nodes++] = keyOfRank[rank];
             nodeOfRank[rank] = node;
-            ranks[node].Add(rank);
+            sizeOfNode[node]++;
         }
-        return new NodeLayout(nodeOfRank, ranks.Select(r => r.ToArray()).ToArray(), simulated);
+        var ranksOfNode = new int[nodes][];
+        for (int node = 0; node < nodes; node++) ranksOfNode[node] = new int[sizeOfNode[node]];
+        var filled = new int[nodes];
+        for (int rank = 0; rank < ranks; rank++) ranksOfNode[nodeOfRank[rank]][filled[nodeOfRank[rank]]++] = rank;
+        return new NodeLayout(nodeOfRank, ranksOfNode, simulated);
     }
 
     /// <summary>

@@ -50,22 +50,49 @@ public static class ShardedLoader
 
         IProcessGroup group = options.ProcessGroup ?? ProcessGroups.FromEnvironment();
         using (ProcessGroupTimeout.Apply(group, options.Timeout))
-            return new LoadRun(model, checkpointPath, options, group).Execute();
+            return new LoadRun(checkpointPath, options, group).Execute(model, constructFailure: null, opening: null);
     }
 
-    /// <summary>Builds <typeparamref name="T"/> on the meta device, then loads the checkpoint into it.</summary>
-    /// <returns>The loaded model and this rank's report.</returns>
+    /// <summary>
+    /// Builds <typeparamref name="T"/> on the meta device with <paramref name="factory"/> on every rank, then loads the
+    /// checkpoint into it as <see cref="Load"/> does. While the ranks build, rank 0 already opens and validates the
+    /// checkpoint on a thread of its own, and a rank whose factory threw is agreed on in the load's first agreement, so
+    /// that this costs less than building and then loading.
+    /// </summary>
+    /// <param name="factory">Builds the model (on the meta device: <see cref="MetaConstruction.Build{T}"/> is applied); called once on every rank.</param>
+    /// <param name="checkpointPath">The checkpoint, as for <see cref="Load"/>.</param>
+    /// <param name="options">As for <see cref="Load"/>.</param>
+    /// <returns>The loaded model and this rank's report, whose <see cref="LoadReport.ConstructSeconds"/> is the time the factory took.</returns>
+    /// <exception cref="DistributedLoadException">
+    /// The factory threw on some rank: every rank throws, naming the lowest such rank and its error, and nothing was
+    /// loaded. Also every failure <see cref="Load"/> lists.
+    /// </exception>
     public static (T Model, LoadReport Report) ConstructAndLoad<T>(Func<T> factory, string checkpointPath, LoadOptions? options = null)
         where T : IShardedModel
     {
-        T model = MetaConstruction.Build(factory);
-        return (model, Load(model, checkpointPath, options));
+        ArgumentNullException.ThrowIfNull(factory);
+        ArgumentException.ThrowIfNullOrEmpty(checkpointPath);
+        options ??= new LoadOptions();
+        NativeEnvironment.EnableHugePagesByDefault();
+
+        IProcessGroup group = options.ProcessGroup ?? ProcessGroups.FromEnvironment();
+        using (ProcessGroupTimeout.Apply(group, options.Timeout))
+        {
+            long start = Stopwatch.GetTimestamp();
+            using CheckpointOpening? opening = group.Rank == 0 ? CheckpointOpening.Start(checkpointPath) : null;
+            T? model = default;
+            Exception? constructFailure = LocalFailure.Of(() => model = MetaConstruction.Build(factory));
+            double constructSeconds = Stopwatch.GetElapsedTime(start).TotalSeconds;
+            LoadReport report = new LoadRun(checkpointPath, options, group).Execute(model, constructFailure, opening);
+            return (model!, report with { ConstructSeconds = constructSeconds });
+        }
     }
 
     /// <summary>One load: the state that lives from opening the checkpoint to the final check.</summary>
-    private sealed class LoadRun(IShardedModel model, string checkpointPath, LoadOptions options, IProcessGroup group)
+    private sealed class LoadRun(string checkpointPath, LoadOptions options, IProcessGroup group)
     {
-        private readonly string _modelName = model.GetType().FullName ?? model.GetType().Name;
+        private IShardedModel model = null!;
+        private string _modelName = "";
         private readonly List<string> _loaded = [];
         private readonly List<string> _initialized = [];
         private readonly Dictionary<string, int> _initCalls = new(StringComparer.Ordinal);
@@ -81,7 +108,12 @@ public static class ShardedLoader
         private int _tensorsDone;
         private readonly LoadPhases _phases = new();
 
-        public LoadReport Execute()
+        /// <summary>
+        /// Loads into <paramref name="built"/>, or, when this rank could not build its model (<paramref name="constructFailure"/>),
+        /// takes part in the first agreement only, so that every rank throws. <paramref name="opening"/> is rank 0's
+        /// opening of the checkpoint, when it started earlier.
+        /// </summary>
+        public LoadReport Execute(IShardedModel? built, Exception? constructFailure, CheckpointOpening? opening)
         {
             long rssBefore = ProcessMemory.CurrentRssBytes();
             var clock = Stopwatch.StartNew();
@@ -90,9 +122,12 @@ public static class ShardedLoader
 
             SafeTensorsCheckpoint? checkpoint = null;
             string transportName = "none";
+            using CheckpointOpening? ownOpening = isRoot && opening is null ? CheckpointOpening.Run(checkpointPath) : null;
             try
             {
-                CheckpointCatalog catalog = ShareCatalog(isRoot, out checkpoint);
+                CheckpointCatalog catalog = ShareCatalog(opening ?? ownOpening, constructFailure, out checkpoint);
+                model = built!;
+                _modelName = model.GetType().FullName ?? model.GetType().Name;
                 _phases.Mark("catalog");
                 checkpoint = ShareNodes(checkpoint);
                 _phases.Mark("nodes");
@@ -294,25 +329,27 @@ public static class ShardedLoader
             return CheckpointMapping.CanMap(entry, dtype) ? entry : null;
         }
 
-        /// <summary>Rank 0 opens and validates the checkpoint; every rank receives the same catalog or the same error.</summary>
-        private CheckpointCatalog ShareCatalog(bool isRoot, out SafeTensorsCheckpoint? checkpoint)
+        /// <summary>
+        /// Every rank receives the catalog rank 0 opened (<paramref name="opening"/>), or throws the same error: rank 0's,
+        /// or that of the lowest rank that could not build its model. The same agreement carries the catalog's length
+        /// and, on a job's first load, what each rank knows of its node, so that a load begins with two collectives.
+        /// </summary>
+        private CheckpointCatalog ShareCatalog(CheckpointOpening? opening, Exception? constructFailure, out SafeTensorsCheckpoint? checkpoint)
         {
-            SafeTensorsCheckpoint? opened = null;
-            CheckpointCatalog? own = null;
-            byte[] payload = [];
-            Exception? failure = isRoot
-                ? LocalFailure.Of(() =>
-                {
-                    opened = SafeTensorsCheckpoint.Open(checkpointPath);
-                    own = CheckpointCatalog.From(checkpointPath, opened.Entries);
-                    payload = own.Serialize();
-                })
-                : null;
-            checkpoint = opened;
-            group.ThrowIfAnyRankFailed(failure);
-            byte[] received = group.BroadcastMessage(payload);
+            checkpoint = null;
+            Exception? failure = constructFailure ?? opening?.Wait();
+            NodeGroups.Discovery? discovery = group.Size > 1 ? NodeGroups.Begin(group, Environment.GetEnvironmentVariable) : null;
+            var numbers = new long[1 + (discovery?.Keys.Length ?? 0)];
+            numbers[0] = opening?.Message.Length ?? 0;
+            discovery?.Keys.CopyTo(numbers, 1);
+            AgreedMaximum.Of(group, failure ?? discovery?.Failure, numbers);
+            if (discovery is not null) _nodes = discovery.Finish(numbers.AsSpan(1));
+
+            byte[] message = opening?.Message ?? new byte[checked((int)numbers[0])];
+            if (group.Size > 1 && message.Length > 0) group.Broadcast(message, root: 0);
+            checkpoint = opening?.TakeCheckpoint();
             // Rank 0 keeps the catalog it built rather than a second copy decoded from its own message.
-            return own ?? CheckpointCatalog.Deserialize(received);
+            return opening?.Catalog ?? CheckpointCatalog.Deserialize(message);
         }
 
         /// <summary>
@@ -322,7 +359,7 @@ public static class ShardedLoader
         private SafeTensorsCheckpoint? ShareNodes(SafeTensorsCheckpoint? checkpoint)
         {
             if (group.Size == 1) return checkpoint;
-            _nodes = NodeGroups.Of(group);
+            _nodes ??= NodeGroups.Of(group);
             if (_nodes.Layout.Nodes == 1) return checkpoint;
             // The ranks must agree: a leader reading while rank 0 sends would wait for a message that never comes.
             bool asked = options.ReadOnEveryNode;
