@@ -112,7 +112,7 @@ public sealed record LoadReport
     /// node in the same agreement), <c>nodes</c> (with several nodes, opening each node's own copy of the checkpoint),
     /// <c>plan</c> (matching the catalog with the model), <c>items</c> (a fully sharded load's list of what moves), <c>transport</c> (choosing how the data moves, the peer-read
     /// probe included), <c>transfer</c> (reading, moving and placing every tensor; a fully sharded load breaks it down into
-    /// <c>prepare</c> (each rank allocates the tensors a batch begins, rank 0 makes the batch resident), <c>agree</c> (the per-batch error agreement,
+    /// <c>allocate</c>, <c>prepare</c> (rank 0 makes each batch resident), <c>agree</c> (the per-batch error agreement,
     /// where the other ranks wait for rank 0), <c>move</c> and <c>complete</c>, leaving the rest in <c>transfer</c>), <c>finish</c> (ties, computed
     /// buffers, the final checks). The values add up to about <see cref="Seconds"/>.
     /// </summary>

@@ -77,6 +77,10 @@ internal sealed class ShardedTransfer
         Exception? moveFailure = null;
         try
         {
+            Exception? allocateFailure = LocalFailure.Of(AllocateAll);
+            _phases.Mark("allocate");
+            _group.ThrowIfAnyRankFailed(allocateFailure);
+            _phases.Mark("agree");
             foreach (IReadOnlyList<ShardPiece> batch in Batches())
             {
                 var moves = new List<PieceMove>(batch.Count);
@@ -159,27 +163,28 @@ internal sealed class ShardedTransfer
     }
 
     /// <summary>
-    /// This rank's tensor for an item, allocated (not touched) when the batch of its first piece is prepared, so that
-    /// the first bytes move without waiting for every tensor to exist: a padded chunk for a sharded item (its pad rows
-    /// zeroed), the whole tensor for a replicated one. On rank 0 a mapped item's own rows are a view of the file.
+    /// This rank's tensor for every item, allocated (not touched) up front: a padded chunk for a sharded item (its pad
+    /// rows zeroed), the whole tensor for a replicated one. On rank 0 a mapped item's own rows are a view of the file.
     /// </summary>
-    private State Allocate(int index)
+    private void AllocateAll()
     {
-        ShardedLoadItem item = _items[index];
-        var state = new State();
-        _state[index] = state;
-        try
+        for (int i = 0; i < _items.Count; i++)
         {
-            if (_isRoot && item.MapOnRoot is { } map)
-                state.Mapped = map();
-            state.Local = LocalTensor(item, state.Mapped);
+            ShardedLoadItem item = _items[i];
+            var state = new State();
+            _state[i] = state;
+            try
+            {
+                if (_isRoot && item.MapOnRoot is { } map)
+                    state.Mapped = map();
+                state.Local = LocalTensor(item, state.Mapped);
+            }
+            catch (Exception e)
+            {
+                string what = state.Mapped is not null ? "map the file for" : "allocate its part of";
+                throw new InvalidOperationException($"{_model}: rank {_group.Rank} could not {what} {item.Describe()}: {e.Message}", e);
+            }
         }
-        catch (Exception e)
-        {
-            string what = state.Mapped is not null ? "map the file for" : "allocate its part of";
-            throw new InvalidOperationException($"{_model}: rank {_group.Rank} could not {what} {item.Describe()}: {e.Message}", e);
-        }
-        return state;
     }
 
     private torch.Tensor LocalTensor(ShardedLoadItem item, torch.Tensor? mapped)
@@ -205,7 +210,6 @@ internal sealed class ShardedTransfer
         long readOffset = 0;
         foreach (ShardPiece piece in batch)
         {
-            if (_state[piece.Item] is null) Allocate(piece.Item);
             moves.Add(Prepare(piece, readOffset));
             if (ReadsHere(_items[piece.Item]) && ReadsByRange(piece)) readOffset += piece.ByteCount(_items[piece.Item]);
         }
