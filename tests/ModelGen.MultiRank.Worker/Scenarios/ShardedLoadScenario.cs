@@ -14,7 +14,8 @@ namespace ModelGen.MultiRank.Worker.Scenarios;
 /// and the digest of the logits of a fixed prompt (the sharded forward pass when sharded). Options: checkpoint=PATH;
 /// placement=Replicated|FullyShard; transport=Auto|Broadcast|PeerRead; map=yes|no; die=RANK (that rank exits half-way
 /// through the load); replicated=GLOB (a key to keep whole); everyNode=yes (every node's leader reads its own copy);
-/// copy=PATH (the checkpoint path of every rank but 0).
+/// copy=PATH (the checkpoint path of every rank but 0); construct=yes (build and load in one call,
+/// <see cref="ShardedLoader.ConstructAndLoad{T}"/>); failBuild=RANK (with construct=yes, that rank's model constructor throws).
 /// </summary>
 public static class ShardedLoadScenario
 {
@@ -23,14 +24,16 @@ public static class ShardedLoadScenario
         int dieRank = options.Int("die", -1);
         string replicated = options.Text("replicated", "");
         torch.manual_seed(11); // the initializer of the missing projection draws from it on rank 0
-        var model = MetaConstruction.Build(() => new RankTestModel());
+        bool construct = options.Text("construct", "no") == "yes";
+        int failBuild = options.Int("failBuild", -1);
+        RankTestModel model = construct ? null! : MetaConstruction.Build(() => new RankTestModel());
         LoadReport loaded;
         try
         {
             // copy=PATH: the ranks other than 0 load from PATH, as the nodes of a per-node reader each have their own disk.
             string copy = options.Text("copy", "");
             string checkpoint = group.Rank != 0 && copy.Length > 0 ? copy : options.Text("checkpoint", "");
-            loaded = ShardedLoader.Load(model, checkpoint, new LoadOptions
+            var loadOptions = new LoadOptions
             {
                 ProcessGroup = group,
                 Placement = Enum.Parse<TensorPlacement>(options.Text("placement", nameof(TensorPlacement.FullyShard)), ignoreCase: true),
@@ -39,7 +42,15 @@ public static class ShardedLoadScenario
                 ReplicatedKeys = replicated.Length > 0 ? [replicated] : [],
                 Progress = new ExitMidway(group.Rank == dieRank),
                 ReadOnEveryNode = options.Text("everyNode", "no") == "yes",
-            });
+            };
+            if (construct)
+            {
+                (model, loaded) = ShardedLoader.ConstructAndLoad(() => group.Rank == failBuild
+                    ? throw new InvalidOperationException($"the model of rank {group.Rank} cannot be built")
+                    : new RankTestModel(), checkpoint, loadOptions);
+                report.Event("constructed", ("seconds", loaded.ConstructSeconds));
+            }
+            else loaded = ShardedLoader.Load(model, checkpoint, loadOptions);
         }
         catch (Exception e) when (e is DistributedLoadException or CheckpointMismatchException or LoadIncompleteException or SafeTensorsException)
         {
