@@ -194,7 +194,7 @@ public static class ShardedLoader
                     MappedBytes = _mappedBytes,
                     Seconds = clock.Elapsed.TotalSeconds,
                     PhaseSeconds = _phases.Snapshot(),
-                    InitCallsOnLoaded = _loaded.Sum(k => _initCalls.GetValueOrDefault(k)),
+                    InitCallsOnLoaded = InitCallsOnLoaded(),
                     RssBeforeLoadBytes = rssBefore,
                     PeakRssBytes = ProcessMemory.PeakRssBytes(),
                 };
@@ -431,9 +431,18 @@ public static class ShardedLoader
         private bool IsIgnored(string key) =>
             model.KeyTable.IsIgnored(key) || options.IgnoredKeys.Any(glob => KeyGlob.IsMatch(glob, key));
 
+        /// <summary>Initializer calls on loaded keys (a plain loop: a Sum of numbers is compiled in every fresh process).</summary>
+        private int InitCallsOnLoaded()
+        {
+            int calls = 0;
+            foreach (string key in _loaded)
+                if (_initCalls.TryGetValue(key, out int count)) calls += count;
+            return calls;
+        }
+
         private void RunInitializer(TensorSlot slot, torch.Tensor tensor)
         {
-            _initCalls[slot.Key] = _initCalls.GetValueOrDefault(slot.Key) + 1;
+            _initCalls[slot.Key] = (_initCalls.TryGetValue(slot.Key, out int calls) ? calls : 0) + 1;
             slot.Initialize!(tensor);
         }
 
