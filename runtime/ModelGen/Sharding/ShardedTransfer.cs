@@ -74,17 +74,16 @@ internal sealed class ShardedTransfer
     private void Execute(IShardTransport? transport)
     {
         List<PieceMove>? moving = null;
-        Exception? moveFailure = null;
         try
         {
-            Exception? allocateFailure = LocalFailure.Of(AllocateAll);
+            // A rank that could not allocate votes so in the first batch's agreement (the last one when nothing
+            // moves) rather than in one of its own, and prepares nothing; so does a rank whose last move failed.
+            Exception? moveFailure = LocalFailure.Of(AllocateAll);
             _phases.Mark("allocate");
-            _group.ThrowIfAnyRankFailed(allocateFailure);
-            _phases.Mark("agree");
             foreach (IReadOnlyList<ShardPiece> batch in Batches())
             {
                 var moves = new List<PieceMove>(batch.Count);
-                Exception? failure = LocalFailure.Of(() => PrepareBatch(batch, moves));
+                Exception? failure = moveFailure is null ? LocalFailure.Of(() => PrepareBatch(batch, moves)) : null;
                 _phases.Mark("prepare");
                 long[] rootSources = AgreeOnBatch(failure ?? moveFailure, moves);
                 _phases.Mark("agree");

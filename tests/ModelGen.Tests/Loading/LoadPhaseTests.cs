@@ -14,7 +14,7 @@ public sealed class LoadPhaseTests : IDisposable
 
     [Theory]
     [InlineData(TensorPlacement.Replicated, new[] { "catalog", "nodes", "plan", "transport", "transfer", "finish" })]
-    [InlineData(TensorPlacement.FullyShard, new[] { "catalog", "nodes", "plan", "items", "transport", "allocate", "agree", "prepare", "move", "complete", "transfer", "finish" })]
+    [InlineData(TensorPlacement.FullyShard, new[] { "catalog", "nodes", "plan", "items", "transport", "allocate", "prepare", "agree", "move", "complete", "transfer", "finish" })]
     public void EveryPhaseIsTimedOnceInOrderAndTheyAddUpToTheLoad(TensorPlacement placement, string[] phases)
     {
         var (path, _) = _files.Write("full.safetensors", ScalarType.Float32, CheckpointFixture.FullModel());
