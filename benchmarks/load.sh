@@ -4,8 +4,11 @@
 # a Markdown summary with the targets checked to OUT/load-summary.md (and to stderr), and a chart to OUT/load.png.
 #
 #   benchmarks/load.sh [--ranks 1,3] [--param-gib 1.5] [--shard-mib 1024] [--scenarios floor,modelgen,naive]
-#                      [--reps 3] [--window-mib 64] [--out DIR]
+#                      [--reps 3] [--warmup 1] [--window-mib 64] [--out DIR]
 #
+# Every repetition runs every scenario in turn (so that a slower spell of a shared machine falls on all of them alike).
+# The first --warmup repetitions are run and discarded (a fresh machine backs new memory slowly at first); their logs
+# stay in OUT/warmup for inspection.
 # --param-gib takes a list (0.5,1.5,3): each size gets its own checkpoint, every repetition runs every size, and the
 # summary adds a table of how wall time and rank 0's peak RSS grow with the model (the scaling measurement).
 # --window-mib is the window floor-sharded makes resident on rank 0 at a time.
@@ -38,7 +41,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-ranks_list=1,3; param_gibs=1.5; shard_mib=1024; scenarios=floor,modelgen,naive; reps=3; window_mib=64; out=${TMPDIR:-/tmp}/modelgen-load
+ranks_list=1,3; param_gibs=1.5; shard_mib=1024; scenarios=floor,modelgen,naive; reps=3; warmup=1; window_mib=64; out=${TMPDIR:-/tmp}/modelgen-load
 while [ $# -gt 0 ]; do
   case "$1" in
     --ranks) ranks_list=$2; shift 2 ;;
@@ -46,6 +49,7 @@ while [ $# -gt 0 ]; do
     --shard-mib) shard_mib=$2; shift 2 ;;
     --scenarios) scenarios=$2; shift 2 ;;
     --reps) reps=$2; shift 2 ;;
+    --warmup) warmup=$2; shift 2 ;;
     --window-mib) window_mib=$2; shift 2 ;;
     --out) out=$2; shift 2 ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
@@ -56,7 +60,7 @@ done
 check_scenarios "floor floor-mapped floor-sharded modelgen modelgen-copy modelgen-sharded modelgen-sharded-read modelgen-sharded-scatter naive pytorch pytorch-sharded" "$scenarios"
 mkdir -p "$out"
 build_benchmark_tools "$out"
-rm -rf "$out/runs"
+rm -rf "$out/runs" "$out/warmup"
 IFS=, read -r -a sizes <<< "$param_gibs"
 checkpoint_of() { echo "$out/llama-${1}gib-${shard_mib}mib-shards"; }
 
@@ -79,13 +83,14 @@ launch() { # ranks program args...
 
 port=29600
 IFS=, read -r -a rank_counts <<< "$ranks_list"
-for rep in $(seq "$reps"); do
+for rep in $(seq $((1 - warmup)) "$reps"); do
   for param_gib in "${sizes[@]}"; do
     checkpoint=$(checkpoint_of "$param_gib")
     for ranks in "${rank_counts[@]}"; do
       for scenario in "${scenario_list[@]}"; do
         log="$out/runs/${param_gib}gib/$scenario-$ranks-$rep.jsonl"
-        echo "run $rep: $scenario on $ranks rank(s), ${param_gib} GiB" >&2
+        if [ "$rep" -le 0 ]; then mkdir -p "$out/warmup"; log="$out/warmup/${param_gib}gib-$scenario-$ranks-$((rep + warmup)).jsonl"; fi
+        echo "run $rep: $scenario on $ranks rank(s), ${param_gib} GiB$([ "$rep" -le 0 ] && echo ' (warm-up, discarded)')" >&2
         case "$scenario" in
           floor)    launch "$ranks" dotnet "$bench" load-floor --checkpoint "$checkpoint" > "$log" ;;
           floor-mapped) launch "$ranks" dotnet "$bench" load-floor-mapped --checkpoint "$checkpoint" > "$log" ;;
