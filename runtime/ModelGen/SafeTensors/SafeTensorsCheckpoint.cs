@@ -26,7 +26,9 @@ public sealed class SafeTensorsCheckpoint : IDisposable
         IndexPath = indexPath;
         Files = files;
         DeclaredTotalSize = declaredTotalSize;
-        int count = files.Sum(f => f.Entries.Count);
+        int count = 0;
+        foreach (SafeTensorsFile file in files)
+            count += file.Entries.Count;
         var entries = new List<SafeTensorsEntry>(count);
         _byKey = new Dictionary<string, (SafeTensorsEntry, SafeTensorsFile)>(count, StringComparer.Ordinal);
         foreach (SafeTensorsFile file in files)
@@ -182,7 +184,10 @@ public sealed class SafeTensorsCheckpoint : IDisposable
         var files = new List<SafeTensorsFile>();
         try
         {
-            foreach (string shardPath in resolved.Values.Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal))
+            // Array.Sort rather than LINQ's Order, whose index map of ints is compiled in every fresh process.
+            string[] shardPaths = [.. resolved.Values.Distinct(StringComparer.Ordinal)];
+            Array.Sort(shardPaths, StringComparer.Ordinal);
+            foreach (string shardPath in shardPaths)
                 files.Add(SafeTensorsFile.Open(shardPath, options));
             CheckAgreement(indexPath, shardOfKey, files);
             return new SafeTensorsCheckpoint(indexPath, files, index.DeclaredTotalSize);
@@ -198,8 +203,13 @@ public sealed class SafeTensorsCheckpoint : IDisposable
     private static void CheckAgreement(string indexPath, Dictionary<string, string> shardOfKey, List<SafeTensorsFile> files)
     {
         var byPath = files.ToDictionary(f => f.FilePath, StringComparer.Ordinal);
-        foreach ((string key, string shardPath) in shardOfKey.OrderBy(p => p.Key, StringComparer.Ordinal))
+        // The keys sorted on their own (for a deterministic first error): LINQ over key-value pairs of a dictionary
+        // is compiled in every fresh process, a sort of strings is not.
+        string[] keys = [.. shardOfKey.Keys];
+        Array.Sort(keys, StringComparer.Ordinal);
+        foreach (string key in keys)
         {
+            string shardPath = shardOfKey[key];
             if (!byPath[shardPath].Contains(key))
                 throw new SafeTensorsIndexException(SafeTensorsRule.KeyMissingInShard, shardPath, key, $"the index {indexPath} maps this key to this file, which does not hold it.");
         }
