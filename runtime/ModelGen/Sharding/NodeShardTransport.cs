@@ -157,7 +157,7 @@ internal sealed class NodeShardTransport : IShardTransport, IDisposable
                     $"rank {_nodes.Job.Rank} could not copy its rows of {batch.Count} piece(s) out of its node leader's memory (rank {_nodes.Leader}, " +
                     $"process {leaderProcessId}; the batch begins with {batch[0].Item.Describe()}): {e.Message}", e);
             }
-            _counts.AddPeerRead(ranges.Sum(r => r.Length));
+            _counts.AddPeerRead(PeerMemory.TotalLength(ranges));
             return null;
         }
         return LocalFailure.Of(() => ScatterWithinNode(node, batch, shares));

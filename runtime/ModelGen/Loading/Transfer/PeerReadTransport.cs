@@ -40,7 +40,7 @@ internal sealed class PeerReadTransport(IProcessGroup group, int rootProcessId, 
                 $"rank {group.Rank} could not copy a batch of {items.Count} tensor(s) out of rank 0's memory (process {rootProcessId}; " +
                 $"the batch begins with {items[0].Describe()}): {e.Message}", e);
         }
-        counts?.AddPeerRead(ranges.Sum(r => r.Length));
+        counts?.AddPeerRead(PeerMemory.TotalLength(ranges));
         return null;
     }
 }
