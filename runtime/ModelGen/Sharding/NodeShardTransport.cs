@@ -1,4 +1,3 @@
-using System.Runtime.InteropServices;
 using ModelGen.Distributed;
 using ModelGen.Loading.Transfer;
 using ModelGen.Native;
@@ -142,7 +141,7 @@ internal sealed class NodeShardTransport : IShardTransport, IDisposable
         int size = _nodeRanks.Count;
         if (_leaderProcessId is { } leaderProcessId)
         {
-            node.Broadcast(MemoryMarshal.AsBytes(shares.AsSpan()), root: 0);
+            node.BroadcastLongs(shares, root: 0);
             if (node.Rank == 0) return null;
             var ranges = new List<PeerRange>(batch.Count);
             for (int p = 0; p < batch.Count; p++)
