@@ -22,7 +22,9 @@ public sealed class Embedding : torch.nn.Module<torch.Tensor, torch.Tensor>
     {
         ArgumentOutOfRangeException.ThrowIfNegative(numEmbeddings);
         ArgumentOutOfRangeException.ThrowIfNegative(embeddingDim);
-        var weight = new Parameter(torch.empty([numEmbeddings, embeddingDim], dtype, device));
+        // The two-size overload: a collection expression of longs builds an inline array whose span helpers are
+        // compiled in every fresh process.
+        var weight = new Parameter(torch.empty(numEmbeddings, embeddingDim, dtype, device));
         DefaultInitNormal(weight);
         ConditionallyRegisterParameter("weight", weight);
     }

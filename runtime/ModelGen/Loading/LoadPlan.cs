@@ -45,7 +45,17 @@ internal sealed class LoadPlan
     /// </summary>
     public IReadOnlyList<TiedCopy> TiedCopies { get; }
 
-    public long TotalBytes => Loads.Sum(l => l.ByteCount) + Inits.Sum(i => i.ByteCount);
+    public long TotalBytes
+    {
+        get
+        {
+            // Plain loops: Enumerable.Sum over a long is compiled in every fresh process, on the load's clock.
+            long total = 0;
+            foreach (LoadStep load in Loads) total += load.ByteCount;
+            foreach (InitStep init in Inits) total += init.ByteCount;
+            return total;
+        }
+    }
 
     public static LoadPlan Build(string model, CheckpointCatalog catalog, IReadOnlyList<TensorSlot> slots, LoadOptions options,
                                  CheckpointKeyTable table, Func<string, bool> isIgnored)
@@ -87,7 +97,7 @@ internal sealed class LoadPlan
                 problems.Add($"'{entry.Name}' ({Path.GetFileName(entry.FilePath)}): dtype {entry.DType} has no TorchSharp element type");
                 continue;
             }
-            if (!placeholder.Shape.SequenceEqual(entry.Shape))
+            if (!Shapes.Equal(placeholder.Shape, entry.Shape))
             {
                 problems.Add($"'{entry.Name}' ({Path.GetFileName(entry.FilePath)}): checkpoint shape [{string.Join(", ", entry.Shape)}], model shape [{string.Join(", ", placeholder.Shape)}]");
                 continue;
@@ -145,7 +155,7 @@ internal sealed class LoadPlan
         return new LoadPlan(loads, inits, tied, computed, ignored, tiedCopies);
     }
 
-    private static (long[] Shape, torch.ScalarType DType)? Describe(TensorSlot slot, List<string> problems)
+    private static Placeholder? Describe(TensorSlot slot, List<string> problems)
     {
         torch.Tensor? current = slot.Get();
         if (current is null)
@@ -153,8 +163,11 @@ internal sealed class LoadPlan
             problems.Add($"'{slot.Key}': the model member is null, so its shape is unknown (construct it before loading)");
             return null;
         }
-        return (current.shape, current.dtype);
+        return new Placeholder(current.shape, current.dtype);
     }
+
+    /// <summary>A slot's current shape and dtype. A class, not a tuple: a tuple of an array and an enum is compiled in every fresh process.</summary>
+    private sealed record Placeholder(long[] Shape, torch.ScalarType DType);
 
     private static torch.ScalarType TargetDType(torch.ScalarType placeholder, LoadOptions options) =>
         options.DType is { } wanted && ScalarTypes.IsFloatingPoint(placeholder) ? wanted : placeholder;

@@ -14,7 +14,7 @@ internal sealed record TiedCopy(CatalogEntry Tied, CatalogEntry Target)
     /// <summary>A problem line when the two entries cannot be one tensor (other shape or dtype); null when their bytes decide.</summary>
     public static string? ShapeProblem(CatalogEntry tied, CatalogEntry target)
     {
-        if (tied.DType == target.DType && tied.Shape.SequenceEqual(target.Shape)) return null;
+        if (tied.DType == target.DType && Shapes.Equal(tied.Shape, target.Shape)) return null;
         return $"{Names(tied, target)}: [TiedTo] makes them one tensor, but the checkpoint holds them as {tied.DType}[{string.Join(", ", tied.Shape)}] and {target.DType}[{string.Join(", ", target.Shape)}]; remove the [TiedTo] to load both";
     }
 

@@ -25,8 +25,9 @@ public sealed class CheckpointKeyTable
     {
         ArgumentNullException.ThrowIfNull(patterns);
         ArgumentNullException.ThrowIfNull(ignoredKeys);
-        if (!Enum.IsDefined(missingKeys)) throw new ArgumentOutOfRangeException(nameof(missingKeys), missingKeys, "not a MissingKeyPolicy");
-        if (!Enum.IsDefined(unexpectedKeys)) throw new ArgumentOutOfRangeException(nameof(unexpectedKeys), unexpectedKeys, "not an UnexpectedKeyPolicy");
+        // Named values, not Enum.IsDefined, which is compiled in every fresh process for each enum it checks.
+        if (missingKeys is not (MissingKeyPolicy.Refuse or MissingKeyPolicy.Initialize)) throw new ArgumentOutOfRangeException(nameof(missingKeys), missingKeys, "not a MissingKeyPolicy");
+        if (unexpectedKeys is not (UnexpectedKeyPolicy.Refuse or UnexpectedKeyPolicy.Ignore)) throw new ArgumentOutOfRangeException(nameof(unexpectedKeys), unexpectedKeys, "not an UnexpectedKeyPolicy");
         Patterns = patterns;
         IgnoredKeys = ignoredKeys;
         MissingKeys = missingKeys;

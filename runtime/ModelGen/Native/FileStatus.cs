@@ -38,6 +38,17 @@ internal readonly record struct FileIdentity(FileKind Kind, ulong Device, ulong 
     /// <summary>How the identity reads in an error message.</summary>
     public override string ToString() =>
         $"{Kind} file of {Size} bytes, device {Device}, inode {Inode}, modified {ModifiedSeconds}.{ModifiedNanoseconds:D9}";
+
+    /// <summary>
+    /// Field by field: the generated equality compares the enum through <see cref="EqualityComparer{T}"/>, which
+    /// is compiled in every fresh process, and every load compares each file's identity.
+    /// </summary>
+    public bool Equals(FileIdentity other) =>
+        Kind == other.Kind && Device == other.Device && Inode == other.Inode && Size == other.Size
+        && ModifiedSeconds == other.ModifiedSeconds && ModifiedNanoseconds == other.ModifiedNanoseconds;
+
+    /// <summary>Consistent with <see cref="Equals(FileIdentity)"/>.</summary>
+    public override int GetHashCode() => HashCode.Combine((int)Kind, Device, Inode, Size, ModifiedSeconds, ModifiedNanoseconds);
 }
 
 /// <summary>

@@ -16,7 +16,9 @@ namespace ModelGen.SafeTensors;
 /// </remarks>
 internal sealed class CheckpointMapping : IDisposable
 {
-    private readonly Dictionary<(string File, torch.ScalarType DType), torch.Tensor> _files = [];
+    // By real path, then one mapping per element type: a dictionary keyed by a (path, dtype) tuple is compiled in
+    // every fresh process, a dictionary of strings to lists is shared precompiled code.
+    private readonly Dictionary<string, List<torch.Tensor>> _files = new(StringComparer.Ordinal);
 
     /// <summary>Whether <paramref name="entry"/> can be mapped as a tensor of <paramref name="dtype"/>: same element type, aligned offset.</summary>
     public static bool CanMap(SafeTensorsEntry entry, torch.ScalarType dtype)
@@ -79,13 +81,21 @@ internal sealed class CheckpointMapping : IDisposable
     /// <summary>Releases this object's handles; the mapping itself ends with the last tensor handed out.</summary>
     public void Dispose()
     {
-        foreach (torch.Tensor file in _files.Values) file.Dispose();
+        foreach (List<torch.Tensor> ofFile in _files.Values)
+        {
+            foreach (torch.Tensor mapping in ofFile) mapping.Dispose();
+        }
         _files.Clear();
     }
 
     private torch.Tensor FileTensor(SafeTensorsFile file, torch.ScalarType dtype, long elementSize)
     {
-        if (_files.TryGetValue((file.RealPath, dtype), out torch.Tensor? mapped)) return mapped;
+        if (!_files.TryGetValue(file.RealPath, out List<torch.Tensor>? ofFile)) _files[file.RealPath] = ofFile = [];
+        foreach (torch.Tensor existing in ofFile)
+        {
+            if (existing.dtype == dtype) return existing;
+        }
+        torch.Tensor mapped;
         try
         {
             // Sized by the validated length: a symbolic link's own length (or a file grown since) says nothing.
@@ -96,7 +106,7 @@ internal sealed class CheckpointMapping : IDisposable
         {
             throw new IOException($"{file.FilePath}: could not map the file: {e.Message}", e);
         }
-        _files[(file.RealPath, dtype)] = mapped;
+        ofFile.Add(mapped);
         return mapped;
     }
 

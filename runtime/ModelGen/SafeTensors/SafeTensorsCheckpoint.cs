@@ -19,22 +19,25 @@ public sealed class SafeTensorsCheckpoint : IDisposable
 
     internal const string IndexSuffix = ".safetensors.index.json";
 
-    private readonly Dictionary<string, (SafeTensorsEntry Entry, SafeTensorsFile File)> _byKey;
+    // Key to the file that holds it (which finds the entry): a dictionary of tuples is compiled in every fresh process.
+    private readonly Dictionary<string, SafeTensorsFile> _fileOfKey;
 
     private SafeTensorsCheckpoint(string? indexPath, IReadOnlyList<SafeTensorsFile> files, long? declaredTotalSize)
     {
         IndexPath = indexPath;
         Files = files;
         DeclaredTotalSize = declaredTotalSize;
-        int count = files.Sum(f => f.Entries.Count);
+        int count = 0;
+        foreach (SafeTensorsFile file in files)
+            count += file.Entries.Count;
         var entries = new List<SafeTensorsEntry>(count);
-        _byKey = new Dictionary<string, (SafeTensorsEntry, SafeTensorsFile)>(count, StringComparer.Ordinal);
+        _fileOfKey = new Dictionary<string, SafeTensorsFile>(count, StringComparer.Ordinal);
         foreach (SafeTensorsFile file in files)
         {
             foreach (SafeTensorsEntry entry in file.Entries)
             {
                 entries.Add(entry);
-                _byKey.Add(entry.Name, (entry, file));
+                _fileOfKey.Add(entry.Name, file);
                 TotalTensorBytes += entry.ByteLength;
             }
         }
@@ -77,14 +80,13 @@ public sealed class SafeTensorsCheckpoint : IDisposable
     public long? DeclaredTotalSize { get; }
 
     /// <summary>Whether the checkpoint holds <paramref name="key"/>.</summary>
-    public bool Contains(string key) => _byKey.ContainsKey(key);
+    public bool Contains(string key) => _fileOfKey.ContainsKey(key);
 
     /// <summary>Looks an entry up by key.</summary>
     public bool TryGetEntry(string key, [MaybeNullWhen(false)] out SafeTensorsEntry entry)
     {
-        bool found = _byKey.TryGetValue(key, out var hit);
-        entry = hit.Entry;
-        return found;
+        entry = null;
+        return _fileOfKey.TryGetValue(key, out SafeTensorsFile? file) && file.TryGetEntry(key, out entry);
     }
 
     /// <summary>The entry named <paramref name="key"/>; <see cref="SafeTensorsRule.UnknownKey"/> when there is none.</summary>
@@ -136,8 +138,8 @@ public sealed class SafeTensorsCheckpoint : IDisposable
     }
 
     private (SafeTensorsEntry Entry, SafeTensorsFile File) Locate(string key) =>
-        _byKey.TryGetValue(key, out var hit)
-            ? hit
+        _fileOfKey.TryGetValue(key, out SafeTensorsFile? file) && file.TryGetEntry(key, out SafeTensorsEntry? entry)
+            ? (entry, file)
             : throw new SafeTensorsReadException(SafeTensorsRule.UnknownKey, IndexPath ?? Files[0].FilePath, key, "the checkpoint has no tensor with this key.");
 
     private static string FindInFolder(string folder)
@@ -182,7 +184,10 @@ public sealed class SafeTensorsCheckpoint : IDisposable
         var files = new List<SafeTensorsFile>();
         try
         {
-            foreach (string shardPath in resolved.Values.Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal))
+            // Array.Sort rather than LINQ's Order, whose index map of ints is compiled in every fresh process.
+            string[] shardPaths = [.. resolved.Values.Distinct(StringComparer.Ordinal)];
+            Array.Sort(shardPaths, StringComparer.Ordinal);
+            foreach (string shardPath in shardPaths)
                 files.Add(SafeTensorsFile.Open(shardPath, options));
             CheckAgreement(indexPath, shardOfKey, files);
             return new SafeTensorsCheckpoint(indexPath, files, index.DeclaredTotalSize);
@@ -198,8 +203,13 @@ public sealed class SafeTensorsCheckpoint : IDisposable
     private static void CheckAgreement(string indexPath, Dictionary<string, string> shardOfKey, List<SafeTensorsFile> files)
     {
         var byPath = files.ToDictionary(f => f.FilePath, StringComparer.Ordinal);
-        foreach ((string key, string shardPath) in shardOfKey.OrderBy(p => p.Key, StringComparer.Ordinal))
+        // The keys sorted on their own (for a deterministic first error): LINQ over key-value pairs of a dictionary
+        // is compiled in every fresh process, a sort of strings is not.
+        string[] keys = [.. shardOfKey.Keys];
+        Array.Sort(keys, StringComparer.Ordinal);
+        foreach (string key in keys)
         {
+            string shardPath = shardOfKey[key];
             if (!byPath[shardPath].Contains(key))
                 throw new SafeTensorsIndexException(SafeTensorsRule.KeyMissingInShard, shardPath, key, $"the index {indexPath} maps this key to this file, which does not hold it.");
         }

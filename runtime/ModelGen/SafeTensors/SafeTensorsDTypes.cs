@@ -5,8 +5,12 @@ namespace ModelGen.SafeTensors;
 /// <summary>Facts about <see cref="SafeTensorsDType"/> values: names, sizes and the TorchSharp types they map to.</summary>
 public static class SafeTensorsDTypes
 {
+    // An array of its own that parsing loops over by index: Enum.GetValues<T> and the enumerator of a list of an enum
+    // are compiled in every fresh process, and every header parses a dtype. Declared before All, which copies it.
+    private static readonly SafeTensorsDType[] Values = (SafeTensorsDType[])Enum.GetValues(typeof(SafeTensorsDType));
+
     /// <summary>Every dtype the format defines, in declaration order.</summary>
-    public static IReadOnlyList<SafeTensorsDType> All { get; } = Enum.GetValues<SafeTensorsDType>();
+    public static IReadOnlyList<SafeTensorsDType> All { get; } = (SafeTensorsDType[])Values.Clone();
 
     /// <summary>Size of one element in bits (4, 6, 8, 16, 32 or 64).</summary>
     public static int BitSize(this SafeTensorsDType dtype) => dtype switch
@@ -28,7 +32,7 @@ public static class SafeTensorsDTypes
     /// <summary>Parses a <c>dtype</c> field. Exact, case-sensitive spelling, as the format requires.</summary>
     public static bool TryParse(ReadOnlySpan<char> name, out SafeTensorsDType dtype)
     {
-        foreach (SafeTensorsDType candidate in All)
+        foreach (SafeTensorsDType candidate in Values)
         {
             if (name.SequenceEqual(candidate.Name()))
             {

@@ -84,10 +84,12 @@ public sealed class SafeTensorsFile : IDisposable
         {
             throw new SafeTensorsIndexException(SafeTensorsRule.FileUnreadable, fullPath, null, e.Message, e);
         }
-        if (status is null)
+        // Pattern matching reads the value through GetValueOrDefault, which ReadyToRun code inlines; Nullable.Value over
+        // a struct of this library is compiled in every fresh process.
+        if (status is not { } found)
             throw new SafeTensorsIndexException(missingRule, fullPath, null, "the file does not exist.");
-        if (status.Value.Kind != FileKind.Regular)
-            throw new SafeTensorsIndexException(SafeTensorsRule.NotARegularFile, fullPath, null, $"this is a {Describe(status.Value.Kind)}, not a regular file; it was not opened.");
+        if (found.Kind != FileKind.Regular)
+            throw new SafeTensorsIndexException(SafeTensorsRule.NotARegularFile, fullPath, null, $"this is a {Describe(found.Kind)}, not a regular file; it was not opened.");
     }
 
     private static string Describe(FileKind kind) => kind switch
@@ -143,15 +145,15 @@ public sealed class SafeTensorsFile : IDisposable
         {
             throw new SafeTensorsFormatException(SafeTensorsRule.FileChanged, FilePath, key, $"its status can no longer be read: {e.Message}", e);
         }
-        if (now is null)
+        if (now is not { } current)
             throw new SafeTensorsFormatException(SafeTensorsRule.FileChanged, FilePath, key, $"the file ({RealPath}) is gone since it was opened.");
         long needed = neededLength ?? Header.FileLength;
-        if (now.Value.Size < needed)
+        if (current.Size < needed)
             throw new SafeTensorsFormatException(SafeTensorsRule.UnexpectedEndOfFile, FilePath, key,
-                $"the file now has {now.Value.Size} bytes, fewer than the {needed} it had when validated: it was cut short after it was opened.");
-        if (now.Value != Identity)
+                $"the file now has {current.Size} bytes, fewer than the {needed} it had when validated: it was cut short after it was opened.");
+        if (current != Identity)
             throw new SafeTensorsFormatException(SafeTensorsRule.FileChanged, FilePath, key,
-                $"the file changed since it was opened: it was a {Identity}, it is now a {now.Value}.");
+                $"the file changed since it was opened: it was a {Identity}, it is now a {current}.");
     }
 
     /// <summary>The validated header.</summary>

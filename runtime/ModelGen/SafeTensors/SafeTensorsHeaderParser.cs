@@ -7,8 +7,10 @@ namespace ModelGen.SafeTensors;
 /// A tensor entry as written in the header, before its offsets and size are checked. <paramref name="Shape"/> holds
 /// the unsigned dimensions as written, bit for bit (a dimension above <see cref="long.MaxValue"/> reads as negative
 /// until the validator refuses it), so that the validated entry can keep this array instead of a copy.
+/// A class, not a struct: a list of a struct, and its sort, are compiled in every fresh process (ReadyToRun code of
+/// framework generics is shared only over classes), and the load waits for that on its first header.
 /// </summary>
-internal readonly record struct RawTensorEntry(string Name, SafeTensorsDType DType, long[] Shape, ulong Begin, ulong End);
+internal sealed record RawTensorEntry(string Name, SafeTensorsDType DType, long[] Shape, ulong Begin, ulong End);
 
 /// <summary>The header JSON, parsed but not yet checked against the data buffer.</summary>
 internal sealed record ParsedHeader(List<RawTensorEntry> Entries, IReadOnlyDictionary<string, string> Metadata);
@@ -110,7 +112,8 @@ internal static class SafeTensorsHeaderParser
         SafeTensorsDType? dtype = null;
         string? unknownDType = null;
         long[]? shape = null;
-        (ulong Begin, ulong End)? offsets = null;
+        bool hasOffsets = false;
+        ulong begin = 0, end = 0;
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
         {
             if (reader.ValueTextEquals("dtype"u8))
@@ -131,11 +134,11 @@ internal static class SafeTensorsHeaderParser
             else if (reader.ValueTextEquals("data_offsets"u8))
             {
                 reader.Read();
-                EnsureFirst(offsets is null, filePath, name, "data_offsets");
+                EnsureFirst(!hasOffsets, filePath, name, "data_offsets");
                 ReadUnsignedArray(ref reader, filePath, name, "data_offsets", scratch);
                 if (scratch.Count != 2)
                     throw InvalidJson(filePath, name, $"data_offsets must hold exactly two numbers [begin, end], found {scratch.Count}.");
-                offsets = (scratch[0], scratch[1]);
+                (begin, end, hasOffsets) = (scratch[0], scratch[1], true);
             }
             else
             {
@@ -145,14 +148,14 @@ internal static class SafeTensorsHeaderParser
             }
         }
 
-        if ((dtype is null && unknownDType is null) || shape is null || offsets is null)
+        if ((dtype is null && unknownDType is null) || shape is null || !hasOffsets)
         {
             string missing = dtype is null && unknownDType is null ? "dtype" : shape is null ? "shape" : "data_offsets";
             throw InvalidJson(filePath, name, $"the entry has no '{missing}' field.");
         }
         if (dtype is not { } known)
             throw new SafeTensorsFormatException(SafeTensorsRule.UnknownDType, filePath, name, $"'{unknownDType}' is not a safetensors dtype.");
-        return new RawTensorEntry(name, known, shape, offsets.Value.Begin, offsets.Value.End);
+        return new RawTensorEntry(name, known, shape, begin, end);
     }
 
     /// <summary>A <c>dtype</c> value, matched without allocating (every dtype name is short); null and the spelling when unknown.</summary>

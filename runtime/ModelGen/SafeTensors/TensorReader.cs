@@ -34,7 +34,7 @@ internal static class TensorReader
         if (destination.device_type != DeviceType.CPU)
             throw new SafeTensorsReadException(SafeTensorsRule.DestinationNotOnCpu, entry.FilePath, entry.Name, $"the destination is on {destination.device}, not on the CPU.");
         long[] actual = destination.shape;
-        if (!actual.AsSpan().SequenceEqual(entry.GetShapeArray()))
+        if (!Shapes.Equal(actual, entry.GetShapeArray()))
             throw new SafeTensorsReadException(SafeTensorsRule.DestinationShapeMismatch, entry.FilePath, entry.Name, $"expected shape [{string.Join(", ", entry.Shape)}], the destination has [{string.Join(", ", actual)}].");
         if (!destination.is_contiguous())
             throw new SafeTensorsReadException(SafeTensorsRule.DestinationNotContiguous, entry.FilePath, entry.Name, $"the destination of shape [{string.Join(", ", actual)}] is not contiguous.");

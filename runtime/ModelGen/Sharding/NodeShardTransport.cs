@@ -1,4 +1,3 @@
-using System.Runtime.InteropServices;
 using ModelGen.Distributed;
 using ModelGen.Loading.Transfer;
 using ModelGen.Native;
@@ -142,7 +141,7 @@ internal sealed class NodeShardTransport : IShardTransport, IDisposable
         int size = _nodeRanks.Count;
         if (_leaderProcessId is { } leaderProcessId)
         {
-            node.Broadcast(MemoryMarshal.AsBytes(shares.AsSpan()), root: 0);
+            node.BroadcastLongs(shares, root: 0);
             if (node.Rank == 0) return null;
             var ranges = new List<PeerRange>(batch.Count);
             for (int p = 0; p < batch.Count; p++)
@@ -157,7 +156,7 @@ internal sealed class NodeShardTransport : IShardTransport, IDisposable
                     $"rank {_nodes.Job.Rank} could not copy its rows of {batch.Count} piece(s) out of its node leader's memory (rank {_nodes.Leader}, " +
                     $"process {leaderProcessId}; the batch begins with {batch[0].Item.Describe()}): {e.Message}", e);
             }
-            _counts.AddPeerRead(ranges.Sum(r => r.Length));
+            _counts.AddPeerRead(PeerMemory.TotalLength(ranges));
             return null;
         }
         return LocalFailure.Of(() => ScatterWithinNode(node, batch, shares));

@@ -30,7 +30,7 @@ internal sealed class PeerReadShardTransport(IProcessGroup group, int rootProces
                 $"rank {group.Rank} could not copy its rows of {batch.Count} piece(s) out of rank 0's memory (process {rootProcessId}; " +
                 $"the batch begins with {batch[0].Item.Describe()}): {e.Message}", e);
         }
-        counts?.AddPeerRead(ranges.Sum(r => r.Length));
+        counts?.AddPeerRead(PeerMemory.TotalLength(ranges));
         return null;
     }
 }

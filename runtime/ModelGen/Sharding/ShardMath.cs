@@ -19,7 +19,8 @@ public static class ShardMath
     public static (long Start, long Count) RowsOf(long rows, int ranks, int rank)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(rank);
-        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(rank, ranks);
+        // A plain check: ThrowIfGreaterThanOrEqual<int> is compiled in every fresh process, and every sharded tensor asks.
+        if (rank >= ranks) throw new ArgumentOutOfRangeException(nameof(rank), rank, $"must be less than the number of ranks ({ranks}).");
         long chunk = ChunkRows(rows, ranks);
         long start = Math.Min(rows, rank * chunk);
         return (start, Math.Min(chunk, rows - start));

@@ -31,13 +31,19 @@ internal sealed record ShardPiece(int Item, long RowStart, long RowCount, bool I
     /// What <paramref name="rank"/> takes of this piece: the offset into the piece's bytes, the length, and the offset
     /// into the rank's own tensor (whose first row is the rank's first row).
     /// </summary>
-    public (long SourceOffset, long Length, long DestinationOffset) ShareOf(ShardedLoadItem item, int rank, int ranks)
+    public PieceShare ShareOf(ShardedLoadItem item, int rank, int ranks)
     {
         (long start, long count) = item.RowsOf(rank, ranks);
         (long overlapStart, long overlapCount) = ShardMath.Overlap(RowStart, RowCount, start, count);
-        return ((overlapStart - RowStart) * item.RowBytes, overlapCount * item.RowBytes, (overlapStart - start) * item.RowBytes);
+        return new PieceShare((overlapStart - RowStart) * item.RowBytes, overlapCount * item.RowBytes, (overlapStart - start) * item.RowBytes);
     }
 
     /// <summary>Bytes of the piece.</summary>
     public long ByteCount(ShardedLoadItem item) => RowCount * item.RowBytes;
 }
+
+/// <summary>
+/// One rank's share of a <see cref="ShardPiece"/> (see <see cref="ShardPiece.ShareOf"/>), in bytes. A struct of this
+/// library rather than a tuple of three longs, whose constructor is compiled in every fresh process.
+/// </summary>
+internal readonly record struct PieceShare(long SourceOffset, long Length, long DestinationOffset);

@@ -131,6 +131,19 @@ public sealed class KeyPolicyLoadTests : IDisposable
     }
 
     [Fact]
+    public void A_table_takes_every_defined_policy_value()
+    {
+        foreach (MissingKeyPolicy missing in Enum.GetValues<MissingKeyPolicy>())
+        {
+            foreach (UnexpectedKeyPolicy unexpected in Enum.GetValues<UnexpectedKeyPolicy>())
+            {
+                var table = new CheckpointKeyTable([], [], missing, unexpected);
+                Assert.Equal((missing, unexpected), (table.MissingKeys, table.UnexpectedKeys));
+            }
+        }
+    }
+
+    [Fact]
     public void Declared_new_patterns_are_looked_up_by_pattern()
     {
         var table = new CheckpointKeyTable(

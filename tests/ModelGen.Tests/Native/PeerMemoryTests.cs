@@ -8,6 +8,15 @@ namespace ModelGen.Tests.Native;
 public sealed unsafe class PeerMemoryTests
 {
     [Fact]
+    public void TheTotalLengthAddsEveryRange()
+    {
+        PeerRange[] ranges = [new(1, 2, 3), new(4, 5, 0), new(6, 7, 1L << 40)];
+
+        Assert.Equal(3 + (1L << 40), PeerMemory.TotalLength(ranges));
+        Assert.Equal(0, PeerMemory.TotalLength([]));
+    }
+
+    [Fact]
     public void ManyMoreRangesThanOneCallTakesAreAllCopied()
     {
         const int count = 3000, length = 7; // more than the 1024 ranges one call takes

@@ -72,7 +72,7 @@ public sealed class ShardPieceTests
             for (int rank = 0; rank < 3; rank++)
             {
                 var share = piece.ShareOf(item, rank, 3);
-                Assert.Equal((0L, piece.ByteCount(item), piece.RowStart * item.RowBytes), share);
+                Assert.Equal(new PieceShare(0, piece.ByteCount(item), piece.RowStart * item.RowBytes), share);
             }
         }
     }

@@ -1,4 +1,3 @@
-using System.Runtime.InteropServices;
 using ModelGen.Distributed;
 using ModelGen.Native;
 using TorchSharp;
@@ -25,7 +24,7 @@ internal sealed class PeerReadTransport(IProcessGroup group, int rootProcessId, 
             for (int i = 0; i < items.Count; i++)
                 addresses[i] = items[i].ByteCount > 0 ? TensorMemory.DataPointer(tensors[i]) : 0;
         }
-        group.Broadcast(MemoryMarshal.AsBytes(addresses.AsSpan()), root: 0);
+        group.BroadcastLongs(addresses, root: 0);
         if (isRoot) return null;
 
         var ranges = new List<PeerRange>(items.Count);
@@ -40,7 +39,7 @@ internal sealed class PeerReadTransport(IProcessGroup group, int rootProcessId, 
                 $"rank {group.Rank} could not copy a batch of {items.Count} tensor(s) out of rank 0's memory (process {rootProcessId}; " +
                 $"the batch begins with {items[0].Describe()}): {e.Message}", e);
         }
-        counts?.AddPeerRead(ranges.Sum(r => r.Length));
+        counts?.AddPeerRead(PeerMemory.TotalLength(ranges));
         return null;
     }
 }

@@ -91,7 +91,8 @@ internal static class TransportSelection
         long* secret = isRoot ? (long*)NativeMemory.Alloc(sizeof(long)) : null;
         try
         {
-            Span<long> message = stackalloc long[3]; // process id, address, value
+            // A pointer, not a span of longs: MemoryMarshal.AsBytes<long> is compiled in every fresh process.
+            long* message = stackalloc long[3]; // process id, address, value
             if (isRoot)
             {
                 PeerMemory.AllowPeersToRead();
@@ -102,7 +103,7 @@ internal static class TransportSelection
                 message[1] = (long)secret;
                 message[2] = *secret;
             }
-            group.Broadcast(MemoryMarshal.AsBytes(message), root: 0);
+            group.Broadcast(new Span<byte>(message, 3 * sizeof(long)), root: 0);
             int rootProcessId = checked((int)message[0]);
             Exception? failure = isRoot ? null : TryReadBack(rank, rootProcessId, (nint)message[1], message[2], sourceRank);
             return (group.AgreeOnError(failure), rootProcessId);
