@@ -12,15 +12,16 @@ internal static class AgreedMaximum
     /// <exception cref="Exception">Some rank failed: the agreed error of <see cref="ProcessGroupExtensions.ThrowIfAnyRankFailed"/>, on every rank.</exception>
     public static void Of(IProcessGroup group, Exception? localFailure, Span<long> values)
     {
+        // Copied in plain loops: the span helpers over numbers would be compiled in every fresh process.
         var votes = new long[1 + values.Length];
         votes[0] = ErrorAgreement.Vote(group, localFailure);
-        values.CopyTo(votes.AsSpan(1));
+        for (int i = 0; i < values.Length; i++) votes[1 + i] = values[i];
         group.AllReduceMax(votes);
         if (votes[0] != 0)
         {
             group.ThrowIfAnyRankFailed(localFailure);
             throw new InvalidOperationException($"rank {group.Size - votes[0]} voted that it failed, but the error agreement that followed found no failure.");
         }
-        votes.AsSpan(1).CopyTo(values);
+        for (int i = 0; i < values.Length; i++) values[i] = votes[1 + i];
     }
 }

@@ -208,14 +208,15 @@ public static class ShardedLoader
         /// <summary>Every rank ends up with the whole of every tensor (see <see cref="TensorTransfer"/>); returns the transport's name.</summary>
         private string LoadReplicated(LoadPlan plan, SafeTensorsCheckpoint? checkpoint, CheckpointMapping? mapping, int total, long totalBytes)
         {
+            // Steps of a class: a transfer generic over a tuple would be compiled in every fresh process.
             var transfers = plan.Loads
-                .Select(step => (Slot: step.Slot, Loaded: true, Item: new TransferItem(step.Shape, step.DType,
+                .Select(step => new ReplicatedStep(step.Slot, Loaded: true, new TransferItem(step.Shape, step.DType,
                     t => checkpoint!.ReadInto(step.Entry.Name, t), () => $"reading '{step.Entry.Name}' from {step.Entry.FilePath}")
                 {
                     MapOnRoot = MapperFor(mapping, checkpoint, step.Entry.Name, step.DType),
                     ReadByEveryLeader = _readsOnEveryNode,
                 }))
-                .Concat(plan.Inits.Select(step => (Slot: step.Slot, Loaded: false, Item: new TransferItem(step.Shape, step.DType,
+                .Concat(plan.Inits.Select(step => new ReplicatedStep(step.Slot, Loaded: false, new TransferItem(step.Shape, step.DType,
                     t => RunInitializer(step.Slot, t), () => $"initializing '{step.Slot.Key}'"))))
                 .ToArray();
             IBatchTransport? transport = TransportSelection.ChooseBatch(group, options.Transport, _counts);
@@ -234,6 +235,9 @@ public static class ShardedLoader
             _phases.Mark("transfer");
             return transport?.Name ?? "none";
         }
+
+        /// <summary>One tensor of a replicated load: its slot, whether the checkpoint has it, and how it moves.</summary>
+        private sealed record ReplicatedStep(TensorSlot Slot, bool Loaded, TransferItem Item);
 
         /// <summary>One tensor of a fully sharded load: its slot, whether the checkpoint has it, and how it moves.</summary>
         private sealed record ShardedStep(TensorSlot Slot, bool Loaded, ShardedLoadItem Item);
