@@ -44,13 +44,8 @@ public static class ShardedLoader
     public static LoadReport Load(IShardedModel model, string checkpointPath, LoadOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(model);
-        ArgumentException.ThrowIfNullOrEmpty(checkpointPath);
-        options ??= new LoadOptions();
-        NativeEnvironment.EnableHugePagesByDefault();
-
-        IProcessGroup group = options.ProcessGroup ?? ProcessGroups.FromEnvironment();
-        using (ProcessGroupTimeout.Apply(group, options.Timeout))
-            return new LoadRun(checkpointPath, options, group).Execute(model, constructFailure: null, opening: null);
+        return InLoadGroup(checkpointPath, options, (group, settings) =>
+            new LoadRun(checkpointPath, settings, group).Execute(model, constructFailure: null, opening: null));
     }
 
     /// <summary>
@@ -71,21 +66,29 @@ public static class ShardedLoader
         where T : IShardedModel
     {
         ArgumentNullException.ThrowIfNull(factory);
+        T? model = default;
+        LoadReport report = InLoadGroup(checkpointPath, options, (group, settings) =>
+        {
+            long start = Stopwatch.GetTimestamp();
+            using CheckpointOpening? opening = group.Rank == 0 ? CheckpointOpening.Start(checkpointPath) : null;
+            Exception? constructFailure = LocalFailure.Of(() => model = MetaConstruction.Build(factory));
+            double constructSeconds = Stopwatch.GetElapsedTime(start).TotalSeconds;
+            LoadReport loaded = new LoadRun(checkpointPath, settings, group).Execute(model, constructFailure, opening);
+            return loaded with { ConstructSeconds = constructSeconds };
+        });
+        return (model!, report);
+    }
+
+    /// <summary>Checks the path, applies the default options and runs <paramref name="load"/> in the load's group, under its timeout.</summary>
+    private static LoadReport InLoadGroup(string checkpointPath, LoadOptions? options, Func<IProcessGroup, LoadOptions, LoadReport> load)
+    {
         ArgumentException.ThrowIfNullOrEmpty(checkpointPath);
         options ??= new LoadOptions();
         NativeEnvironment.EnableHugePagesByDefault();
 
         IProcessGroup group = options.ProcessGroup ?? ProcessGroups.FromEnvironment();
         using (ProcessGroupTimeout.Apply(group, options.Timeout))
-        {
-            long start = Stopwatch.GetTimestamp();
-            using CheckpointOpening? opening = group.Rank == 0 ? CheckpointOpening.Start(checkpointPath) : null;
-            T? model = default;
-            Exception? constructFailure = LocalFailure.Of(() => model = MetaConstruction.Build(factory));
-            double constructSeconds = Stopwatch.GetElapsedTime(start).TotalSeconds;
-            LoadReport report = new LoadRun(checkpointPath, options, group).Execute(model, constructFailure, opening);
-            return (model!, report with { ConstructSeconds = constructSeconds });
-        }
+            return load(group, options);
     }
 
     /// <summary>One load: the state that lives from opening the checkpoint to the final check.</summary>

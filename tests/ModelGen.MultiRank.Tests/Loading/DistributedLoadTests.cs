@@ -59,9 +59,7 @@ public sealed class DistributedLoadTests
     public async Task ATruncatedShardEndsEveryRankWithTheSameError()
     {
         using var checkpoint = new RankTestCheckpoint();
-        string shard = checkpoint.Written.ShardPaths[^1];
-        byte[] bytes = File.ReadAllBytes(shard);
-        File.WriteAllBytes(shard, bytes[..^16]);
+        string shard = checkpoint.CutLastShard();
 
         WorkerRun run = await WorkerLauncher.MpiRunAsync(["load", $"checkpoint={checkpoint.Folder}"]);
 

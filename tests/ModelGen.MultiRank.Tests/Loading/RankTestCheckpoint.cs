@@ -51,6 +51,15 @@ internal sealed class RankTestCheckpoint : IDisposable
     /// <summary>Bytes of every written tensor: what a load reads (or maps) from the checkpoint.</summary>
     public long LoadedBytes { get; }
 
+    /// <summary>Cuts the last 16 bytes off the last shard file, as an interrupted copy would; returns its path.</summary>
+    public string CutLastShard()
+    {
+        string shard = Written.ShardPaths[^1];
+        byte[] bytes = File.ReadAllBytes(shard);
+        File.WriteAllBytes(shard, bytes[..^16]);
+        return shard;
+    }
+
     public static string Digest(torch.Tensor tensor)
     {
         using torch.Tensor contiguous = tensor.detach().contiguous();

@@ -115,9 +115,7 @@ public sealed class ShardedLoadTests
     public async Task ATruncatedShardEndsEveryRankWithTheSameError()
     {
         using var checkpoint = new RankTestCheckpoint();
-        string shard = checkpoint.Written.ShardPaths[^1];
-        byte[] bytes = File.ReadAllBytes(shard);
-        File.WriteAllBytes(shard, bytes[..^16]);
+        string shard = checkpoint.CutLastShard();
 
         WorkerRun run = await WorkerLauncher.MpiRunAsync(["shard-load", $"checkpoint={checkpoint.Folder}"]);
 
