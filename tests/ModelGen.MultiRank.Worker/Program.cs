@@ -31,6 +31,7 @@ return args[0] switch
     "bench" => BenchScenario.Run(group, report, options),
     "load" => LoadScenario.Run(group, report, options),
     "shard-load" => ShardedLoadScenario.Run(group, report, options),
+    "transfer-fault" => TransferFaultScenario.Run(group, report, options),
     "shard-memory" => ShardedMemoryScenario.Run(group, report, options),
     "save" => SaveScenario.Run(group, report, options),
     "save-memory" => SaveMemoryScenario.Run(group, report, options),

@@ -12,7 +12,7 @@ internal static class AgreedMaximum
     /// <exception cref="Exception">Some rank failed: the agreed error of <see cref="ProcessGroupExtensions.ThrowIfAnyRankFailed"/>, on every rank.</exception>
     public static void Of(IProcessGroup group, Exception? localFailure, Span<long> values)
     {
-        // Copied in plain loops: the span helpers over numbers would be compiled in every fresh process.
+        // Copied in plain loops: MemoryExtensions.AsSpan over numbers is not precompiled and would be compiled in every fresh process.
         var votes = new long[1 + values.Length];
         votes[0] = ErrorAgreement.Vote(group, localFailure);
         for (int i = 0; i < values.Length; i++) votes[1 + i] = values[i];

@@ -55,7 +55,10 @@ internal sealed class NodeGroups
     {
         ArgumentNullException.ThrowIfNull(job);
         if (Begin(job, lookup) is not { } discovery)
-            return Known.TryGetValue(job, out NodeGroups? known) ? known : OneNode(job);
+        {
+            Known.TryGetValue(job, out NodeGroups? known);
+            return known!; // Begin returns no discovery only for groups it knows or has just recorded
+        }
         AgreedMaximum.Of(job, discovery.Failure, discovery.Keys);
         return discovery.Finish(discovery.Keys);
     }
@@ -109,18 +112,21 @@ internal sealed class NodeGroups
         /// <summary>Why this rank could not tell its node (a malformed simulated-node variable); <see langword="null"/> otherwise.</summary>
         public Exception? Failure { get; }
 
-        /// <summary>The groups, from every rank's keys (the maximum of every rank's <see cref="Keys"/>); remembered for the job.</summary>
+        /// <summary>
+        /// The groups, from every rank's keys (the maximum of every rank's <see cref="Keys"/>, from index
+        /// <paramref name="offset"/> of <paramref name="agreed"/>); remembered for the job.
+        /// </summary>
         /// <exception cref="DistributedLoadException">The simulated-node variable is set on some ranks only (on every rank alike).</exception>
-        public NodeGroups Finish(ReadOnlySpan<long> agreed)
+        public NodeGroups Finish(long[] agreed, int offset = 0)
         {
             int size = _job.Size;
             int simulatedRanks = 0, without = -1;
             var keys = new long[size];
             for (int r = 0; r < size; r++)
             {
-                if (agreed[2 * r] == 1) simulatedRanks++;
+                if (agreed[offset + 2 * r] == 1) simulatedRanks++;
                 else if (without < 0) without = r;
-                keys[r] = agreed[2 * r + 1];
+                keys[r] = agreed[offset + 2 * r + 1];
             }
             if (simulatedRanks != 0 && simulatedRanks != size)
             {

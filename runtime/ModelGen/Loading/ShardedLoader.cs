@@ -71,7 +71,8 @@ public static class ShardedLoader
         {
             long start = Stopwatch.GetTimestamp();
             using CheckpointOpening? opening = group.Rank == 0 ? CheckpointOpening.Start(checkpointPath) : null;
-            Exception? constructFailure = LocalFailure.Of(() => model = MetaConstruction.Build(factory));
+            Exception? constructFailure = LocalFailure.Of(() => model = MetaConstruction.Build(factory)
+                ?? throw new InvalidOperationException($"The model factory returned null on rank {group.Rank}."));
             double constructSeconds = Stopwatch.GetElapsedTime(start).TotalSeconds;
             LoadReport loaded = new LoadRun(checkpointPath, settings, group).Execute(model, constructFailure, opening);
             return loaded with { ConstructSeconds = constructSeconds };
@@ -94,7 +95,7 @@ public static class ShardedLoader
     /// <summary>One load: the state that lives from opening the checkpoint to the final check.</summary>
     private sealed class LoadRun(string checkpointPath, LoadOptions options, IProcessGroup group)
     {
-        private IShardedModel model = null!;
+        private IShardedModel _model = null!;
         private string _modelName = "";
         private readonly List<string> _loaded = [];
         private readonly List<string> _initialized = [];
@@ -129,12 +130,12 @@ public static class ShardedLoader
             try
             {
                 CheckpointCatalog catalog = ShareCatalog(opening ?? ownOpening, constructFailure, out checkpoint);
-                model = built!;
-                _modelName = model.GetType().FullName ?? model.GetType().Name;
+                _model = built!;
+                _modelName = _model.GetType().FullName ?? _model.GetType().Name;
                 _phases.Mark("catalog");
                 checkpoint = ShareNodes(checkpoint);
                 _phases.Mark("nodes");
-                IReadOnlyList<TensorSlot> slots = model.GetTensorSlots();
+                IReadOnlyList<TensorSlot> slots = _model.GetTensorSlots();
                 LoadPlan plan = AgreeOnPlan(catalog, slots);
                 IReadOnlyList<string> identicalTies = AgreeOnTiedCopies(plan, checkpoint, catalog);
                 _phases.Mark("plan");
@@ -154,7 +155,7 @@ public static class ShardedLoader
                     foreach (TensorSlot tied in plan.Tied)
                         tied.Set(byKey[tied.TiedTo!].Get()!);
 
-                    computeFailure = LocalFailure.Of(() => model.ComputeBuffers(options.Device));
+                    computeFailure = LocalFailure.Of(() => _model.ComputeBuffers(options.Device));
                 }
 
                 // A file cut or rewritten while rank 0 read or mapped it: the same typed error on every rank, agreed in
@@ -165,7 +166,7 @@ public static class ShardedLoader
                 if (options.Placement == TensorPlacement.FullyShard)
                 {
                     sharding = new ModelSharding(group, _sharded, plan.Tied.ToDictionary(s => s.Key, s => s.TiedTo!, StringComparer.Ordinal));
-                    ModelSharding.Attach(model, sharding);
+                    ModelSharding.Attach(_model, sharding);
                 }
 
                 CheckNothingLeftOnMeta(slots);
@@ -251,7 +252,7 @@ public static class ShardedLoader
         /// </summary>
         private string LoadSharded(LoadPlan plan, SafeTensorsCheckpoint? checkpoint, CheckpointMapping? mapping, int total, long totalBytes)
         {
-            IReadOnlyList<string> replicated = [.. model.ReplicatedKeys, .. options.ReplicatedKeys];
+            IReadOnlyList<string> replicated = [.. _model.ReplicatedKeys, .. options.ReplicatedKeys];
             bool IsSharded(string key, long[] shape) => shape.Length > 0 && !replicated.Any(glob => KeyGlob.IsMatch(glob, key));
             // Plain loops into an array of a class: LINQ over value tuples is compiled in every fresh process on its first load.
             var steps = new ShardedStep[plan.Loads.Count + plan.Inits.Count];
@@ -344,13 +345,15 @@ public static class ShardedLoader
         private CheckpointCatalog ShareCatalog(CheckpointOpening? opening, Exception? constructFailure, out SafeTensorsCheckpoint? checkpoint)
         {
             checkpoint = null;
-            Exception? failure = constructFailure ?? opening?.Wait();
+            // Waited for even when this rank's model failed: the catalog's length is read below either way.
+            Exception? openFailure = opening?.Wait();
+            Exception? failure = constructFailure ?? openFailure;
             NodeGroups.Discovery? discovery = group.Size > 1 ? NodeGroups.Begin(group, Environment.GetEnvironmentVariable) : null;
             var numbers = new long[1 + (discovery?.Keys.Length ?? 0)];
             numbers[0] = opening?.Message.Length ?? 0;
-            discovery?.Keys.CopyTo(numbers, 1);
+            for (int i = 0; i < (discovery?.Keys.Length ?? 0); i++) numbers[1 + i] = discovery!.Keys[i];
             AgreedMaximum.Of(group, failure ?? discovery?.Failure, numbers);
-            if (discovery is not null) _nodes = discovery.Finish(numbers.AsSpan(1));
+            if (discovery is not null) _nodes = discovery.Finish(numbers, offset: 1);
 
             byte[] message = opening?.Message ?? new byte[checked((int)numbers[0])];
             if (group.Size > 1 && message.Length > 0) group.Broadcast(message, root: 0);
@@ -384,7 +387,7 @@ public static class ShardedLoader
         private LoadPlan AgreeOnPlan(CheckpointCatalog catalog, IReadOnlyList<TensorSlot> slots)
         {
             LoadPlan? plan = null;
-            Exception? failure = LocalFailure.Of(() => plan = LoadPlan.Build(_modelName, catalog, slots, options, model.KeyTable, IsIgnored));
+            Exception? failure = LocalFailure.Of(() => plan = LoadPlan.Build(_modelName, catalog, slots, options, _model.KeyTable, IsIgnored));
             DistributedLoadException? agreed = group.AgreeOnError(failure);
             if (agreed is not null)
                 throw failure is CheckpointMismatchException mismatch ? mismatch : agreed;
@@ -436,7 +439,7 @@ public static class ShardedLoader
         }
 
         private bool IsIgnored(string key) =>
-            model.KeyTable.IsIgnored(key) || options.IgnoredKeys.Any(glob => KeyGlob.IsMatch(glob, key));
+            _model.KeyTable.IsIgnored(key) || options.IgnoredKeys.Any(glob => KeyGlob.IsMatch(glob, key));
 
         /// <summary>Initializer calls on loaded keys (a plain loop: a Sum of numbers is compiled in every fresh process).</summary>
         private int InitCallsOnLoaded()

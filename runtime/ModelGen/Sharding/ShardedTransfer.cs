@@ -85,7 +85,7 @@ internal sealed class ShardedTransfer
                 var moves = new List<PieceMove>(batch.Count);
                 Exception? failure = moveFailure is null ? LocalFailure.Of(() => PrepareBatch(batch, moves)) : null;
                 _phases.Mark("prepare");
-                long[] rootSources = AgreeOnBatch(failure ?? moveFailure, moves);
+                long[] rootSources = AgreeOnBatch(failure ?? moveFailure, batch.Count, moves);
                 _phases.Mark("agree");
 
                 // The new batch moves first, so the other ranks start copying while rank 0 drops the last one's pages.
@@ -123,10 +123,12 @@ internal sealed class ShardedTransfer
     /// <summary>
     /// The batch's agreement, in one collective: whether any rank failed, and where each piece of the batch lies in
     /// rank 0's memory (the peer reads copy from there). One round per batch instead of an agreement and a broadcast.
+    /// Sized by the batch, not by what this rank prepared: a rank that failed half-way (or prepared nothing) must
+    /// enter the same reduction as the others, which then throws on every rank.
     /// </summary>
-    private long[] AgreeOnBatch(Exception? failure, List<PieceMove> moves)
+    private long[] AgreeOnBatch(Exception? failure, int pieces, List<PieceMove> moves)
     {
-        var rootSources = new long[moves.Count];
+        var rootSources = new long[pieces];
         if (_isRoot)
         {
             for (int i = 0; i < moves.Count; i++) rootSources[i] = moves[i].Source;
