@@ -56,6 +56,7 @@ while [ $# -gt 0 ]; do
   esac
 done
 
+[[ "$warmup" =~ ^[0-9]+$ && "$reps" =~ ^[1-9][0-9]*$ ]] || { echo "--reps takes a positive and --warmup a non-negative whole number" >&2; exit 2; }
 . benchmarks/common.sh
 check_scenarios "floor floor-mapped floor-sharded modelgen modelgen-copy modelgen-sharded modelgen-sharded-read modelgen-sharded-scatter naive pytorch pytorch-sharded" "$scenarios"
 mkdir -p "$out"

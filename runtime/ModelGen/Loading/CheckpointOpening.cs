@@ -6,6 +6,8 @@ namespace ModelGen.Loading;
 /// Rank 0's first step of a load: opening and validating the checkpoint, and the catalog every rank plans from (with
 /// its message form). <see cref="Start"/> runs it on a thread of its own, so that it overlaps the model's construction
 /// (which needs no checkpoint); <see cref="Run"/> runs it here. Disposing closes the checkpoint unless it was taken.
+/// Opening creates no tensors, and must not: on the other thread, TorchSharp's process-wide default device is the
+/// meta device while the model is built.
 /// </summary>
 internal sealed class CheckpointOpening : IDisposable
 {

@@ -97,7 +97,11 @@ public sealed record LoadReport
     /// <summary>For a fully sharded load, which rows of which tensors this rank holds; <see langword="null"/> when replicated.</summary>
     public ModelSharding? Sharding { get; init; }
 
-    /// <summary>Wall-clock seconds of the load on this rank, from opening the checkpoint to the last check.</summary>
+    /// <summary>
+    /// Wall-clock seconds of the load on this rank, from opening the checkpoint to the last check. With
+    /// <see cref="ShardedLoader.ConstructAndLoad{T}"/> they start after the construction (<see cref="ConstructSeconds"/>),
+    /// during which rank 0 already began opening the checkpoint.
+    /// </summary>
     public required double Seconds { get; init; }
 
     /// <summary>

@@ -59,8 +59,8 @@ public static class ShardedLoader
     /// <param name="options">As for <see cref="Load"/>.</param>
     /// <returns>The loaded model and this rank's report, whose <see cref="LoadReport.ConstructSeconds"/> is the time the factory took.</returns>
     /// <exception cref="DistributedLoadException">
-    /// The factory threw on some rank: every rank throws, naming the lowest such rank and its error, and nothing was
-    /// loaded. Also every failure <see cref="Load"/> lists.
+    /// The factory threw or returned null on some rank: every rank throws the error of the lowest failing rank (on rank
+    /// 0 its factory's error comes before its checkpoint's), and nothing was loaded. Also every failure <see cref="Load"/> lists.
     /// </exception>
     public static (T Model, LoadReport Report) ConstructAndLoad<T>(Func<T> factory, string checkpointPath, LoadOptions? options = null)
         where T : IShardedModel

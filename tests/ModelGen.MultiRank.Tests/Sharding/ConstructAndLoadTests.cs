@@ -17,9 +17,8 @@ public sealed class ConstructAndLoadTests
     public async Task EveryRankHoldsWhatBuildingThenLoadingGives(string placement)
     {
         using var checkpoint = new RankTestCheckpoint();
-        Task<WorkerRun> separateRun = WorkerLauncher.MpiRunAsync(["shard-load", $"checkpoint={checkpoint.Folder}", $"placement={placement}"]);
+        WorkerRun separate = await WorkerLauncher.MpiRunAsync(["shard-load", $"checkpoint={checkpoint.Folder}", $"placement={placement}"]);
         WorkerRun together = await WorkerLauncher.MpiRunAsync(["shard-load", $"checkpoint={checkpoint.Folder}", $"placement={placement}", "construct=yes"]);
-        WorkerRun separate = await separateRun;
         Assert.True(together.ExitCode == 0, together.ToString());
         Assert.True(separate.ExitCode == 0, separate.ToString());
 
@@ -48,6 +47,35 @@ public sealed class ConstructAndLoadTests
 
         LoadFailureAssertions.AssertSameFailureOnEveryRank(run, "DistributedLoadException", $"the model of rank {failingRank} cannot be built");
         Assert.All(run.Named("load-failed"), e => Assert.Contains($"rank {failingRank}", e["message"]));
+    }
+
+    [Fact]
+    public async Task AFactoryReturningNullOnOneRankEndsEveryRankWithThatRanksError()
+    {
+        using var checkpoint = new RankTestCheckpoint();
+
+        WorkerRun run = await WorkerLauncher.MpiRunAsync(["shard-load", $"checkpoint={checkpoint.Folder}", "construct=yes", "nullBuild=2"]);
+
+        LoadFailureAssertions.AssertSameFailureOnEveryRank(run, "DistributedLoadException", "The model factory returned null on rank 2.");
+    }
+
+    [Fact]
+    public async Task ASecondLoadInTheSameJobFindsTheNodesKnownAndReceivesTheSameRows()
+    {
+        using var checkpoint = new RankTestCheckpoint();
+
+        WorkerRun run = await WorkerLauncher.MpiRunAsync(["shard-load", $"checkpoint={checkpoint.Folder}", "construct=yes", "again=yes"]);
+
+        Assert.True(run.ExitCode == 0, run.ToString());
+        var first = run.Named("loaded").ToDictionary(e => e.Rank, e => e["receivedBytes"]);
+        var again = run.Named("loaded-again");
+        Assert.Equal([0, 1, 2], again.Select(e => e.Rank).Order());
+        Assert.All(again, e =>
+        {
+            Assert.Equal(first[e.Rank], e["receivedBytes"]);
+            Assert.Equal("1", e["nodes"]);
+            Assert.Equal("True", e["sameRows"]);
+        });
     }
 
     [Fact]

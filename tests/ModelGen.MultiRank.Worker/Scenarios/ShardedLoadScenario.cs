@@ -15,7 +15,9 @@ namespace ModelGen.MultiRank.Worker.Scenarios;
 /// placement=Replicated|FullyShard; transport=Auto|Broadcast|PeerRead; map=yes|no; die=RANK (that rank exits half-way
 /// through the load); replicated=GLOB (a key to keep whole); everyNode=yes (every node's leader reads its own copy);
 /// copy=PATH (the checkpoint path of every rank but 0); construct=yes (build and load in one call,
-/// <see cref="ShardedLoader.ConstructAndLoad{T}"/>); failBuild=RANK (with construct=yes, that rank's model constructor throws).
+/// <see cref="ShardedLoader.ConstructAndLoad{T}"/>); failBuild=RANK (with construct=yes, that rank's model constructor throws);
+/// nullBuild=RANK (with construct=yes, that rank's factory returns null); again=yes (then load the checkpoint a second
+/// time into a new model in the same job, whose node groups are known by then, and report what it received).
 /// </summary>
 public static class ShardedLoadScenario
 {
@@ -26,6 +28,7 @@ public static class ShardedLoadScenario
         torch.manual_seed(11); // the initializer of the missing projection draws from it on rank 0
         bool construct = options.Text("construct", "no") == "yes";
         int failBuild = options.Int("failBuild", -1);
+        int nullBuild = options.Int("nullBuild", -1);
         RankTestModel model = construct ? null! : MetaConstruction.Build(() => new RankTestModel());
         LoadReport loaded;
         try
@@ -47,10 +50,17 @@ public static class ShardedLoadScenario
             {
                 (model, loaded) = ShardedLoader.ConstructAndLoad(() => group.Rank == failBuild
                     ? throw new InvalidOperationException($"the model of rank {group.Rank} cannot be built")
-                    : new RankTestModel(), checkpoint, loadOptions);
+                    : group.Rank == nullBuild ? null! : new RankTestModel(), checkpoint, loadOptions);
                 report.Event("constructed", ("seconds", loaded.ConstructSeconds));
             }
             else loaded = ShardedLoader.Load(model, checkpoint, loadOptions);
+            if (options.Text("again", "no") == "yes")
+            {
+                var second = MetaConstruction.Build(() => new RankTestModel());
+                LoadReport again = ShardedLoader.Load(second, checkpoint, loadOptions);
+                report.Event("loaded-again", ("receivedBytes", again.ReceivedBytes), ("nodes", again.Nodes),
+                    ("sameRows", (again.Sharding?.Sharded.Count ?? 0) == (loaded.Sharding?.Sharded.Count ?? 0)));
+            }
         }
         catch (Exception e) when (e is DistributedLoadException or CheckpointMismatchException or LoadIncompleteException or SafeTensorsException)
         {
