@@ -40,6 +40,23 @@ public sealed class ConstructAndLoadTests : IDisposable
     }
 
     [Fact]
+    public void TheConstructionsTimeIsReportedApartFromTheLoads()
+    {
+        var (path, _) = _files.Write("full.safetensors", ScalarType.Float32, CheckpointFixture.FullModel());
+
+        (_, LoadReport report) = ShardedLoader.ConstructAndLoad(() =>
+        {
+            Thread.Sleep(500);
+            return new HandWrittenModel(ScalarType.Float32);
+        }, path, new LoadOptions { ProcessGroup = ProcessGroups.Single() });
+
+        Assert.InRange(report.ConstructSeconds, 0.5, 30);
+        // The load's own clock starts after the construction: its phases add up to its Seconds, not to the sleep.
+        Assert.True(report.Seconds < report.ConstructSeconds, $"load {report.Seconds:F3} s, construction {report.ConstructSeconds:F3} s");
+        Assert.InRange(report.PhaseSeconds.Sum(p => p.Value), 0, report.Seconds);
+    }
+
+    [Fact]
     public void AFactoryThatThrowsIsTheAgreedErrorAndTheDefaultDeviceIsRestored()
     {
         var (path, _) = _files.Write("full.safetensors", ScalarType.Float32, CheckpointFixture.FullModel());
