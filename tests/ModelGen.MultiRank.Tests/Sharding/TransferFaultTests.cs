@@ -1,4 +1,5 @@
 using ModelGen.MultiRank.Tests.Launching;
+using ModelGen.MultiRank.Tests.Loading;
 using ModelGen.MultiRank.Worker.Scenarios;
 
 namespace ModelGen.MultiRank.Tests.Sharding;
@@ -29,15 +30,7 @@ public sealed class TransferFaultTests
         AssertSameFailure(run, $"rank {failing} cannot place 'w0'");
     }
 
-    private static void AssertSameFailure(WorkerRun run, string mentioned)
-    {
-        Assert.False(run.TimedOut, run.ToString());
-        Assert.Equal(TransferFaultScenario.FailedExitCode, run.ExitCode);
-        var failed = run.Named("transfer-failed");
-        Assert.True(failed.Select(e => e.Rank).Order().SequenceEqual([0, 1, 2]), run.ToString());
-        Assert.All(failed, e => Assert.Equal("DistributedLoadException", e["type"]));
-        string message = Assert.Single(failed.Select(e => e["message"]).Distinct());
-        Assert.Contains(mentioned, message);
-        Assert.Empty(run.Named("transferred"));
-    }
+    private static void AssertSameFailure(WorkerRun run, string mentioned) =>
+        LoadFailureAssertions.AssertSameFailureOnEveryRank(run, "DistributedLoadException", mentioned, WorkerLauncher.Ranks,
+            "transfer-failed", "transferred", TransferFaultScenario.FailedExitCode);
 }
