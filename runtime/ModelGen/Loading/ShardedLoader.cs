@@ -363,8 +363,9 @@ public static class ShardedLoader
         }
 
         /// <summary>
-        /// Groups the ranks by node (every rank, once per job) and, with <see cref="LoadOptions.ReadOnEveryNode"/> on
-        /// several nodes, opens each leader's own copy of the checkpoint; returns the checkpoint this rank reads.
+        /// Takes the job's node groups (found in the catalog's agreement on the job's first load, remembered since) and,
+        /// with <see cref="LoadOptions.ReadOnEveryNode"/> on several nodes, opens each leader's own copy of the
+        /// checkpoint; returns the checkpoint this rank reads.
         /// </summary>
         private SafeTensorsCheckpoint? ShareNodes(SafeTensorsCheckpoint? checkpoint)
         {
