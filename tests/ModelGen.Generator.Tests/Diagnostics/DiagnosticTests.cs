@@ -7,15 +7,6 @@ namespace ModelGen.Generator.Tests.Diagnostics;
 /// <summary>Every diagnostic: exact ID, severity and location (the field in C#, the line in the manifest).</summary>
 public sealed class DiagnosticTests
 {
-    private const string Usings = """
-        using ModelGen;
-        using TorchSharp;
-        using TorchSharp.Modules;
-        using static TorchSharp.torch;
-        namespace Demo;
-
-        """;
-
     private static Diagnostic Single(GeneratorResult result, string id) =>
         Assert.Single(result.Reported, d => d.Id == id);
 
@@ -29,7 +20,7 @@ public sealed class DiagnosticTests
     private static string InitializeMissing(string members, string extraTypes = "") =>
         Model(members, extraTypes).Replace("[ShardedModel]", "[ShardedModel(MissingKeys = MissingKeyPolicy.Initialize, UnexpectedKeys = UnexpectedKeyPolicy.Ignore)]", StringComparison.Ordinal);
 
-    private static string Model(string members, string extraTypes = "", string attributes = "") => Usings + $$"""
+    private static string Model(string members, string extraTypes = "", string attributes = "") => DemoSource.Usings + $$"""
         [ShardedModel]
         {{attributes}}
         public partial class M : nn.Module<Tensor, Tensor>
@@ -44,7 +35,7 @@ public sealed class DiagnosticTests
     [Fact]
     public void MG0001_model_not_partial()
     {
-        string source = Usings + """
+        string source = DemoSource.Usings + """
             [ShardedModel]
             public class Whole : nn.Module<Tensor, Tensor>
             {
@@ -64,7 +55,7 @@ public sealed class DiagnosticTests
     [Fact]
     public void MG0001_model_generic_or_nested_in_a_class_that_is_not_partial()
     {
-        string source = Usings + """
+        string source = DemoSource.Usings + """
             public class Outer
             {
                 [ShardedModel]
@@ -92,7 +83,7 @@ public sealed class DiagnosticTests
     [Fact]
     public void Models_and_modules_nested_in_partial_classes_are_generated()
     {
-        string source = Usings + """
+        string source = DemoSource.Usings + """
             public static partial class Zoo
             {
                 [ShardedModel]
@@ -121,7 +112,7 @@ public sealed class DiagnosticTests
     [Fact]
     public void MG0002_model_not_a_module()
     {
-        string source = Usings + """
+        string source = DemoSource.Usings + """
             [ShardedModel]
             public partial class Plain { }
             """;

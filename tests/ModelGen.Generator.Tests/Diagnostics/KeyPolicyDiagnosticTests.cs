@@ -12,18 +12,9 @@ namespace ModelGen.Generator.Tests.Diagnostics;
 /// </summary>
 public sealed class KeyPolicyDiagnosticTests
 {
-    private const string Usings = """
-        using ModelGen;
-        using TorchSharp;
-        using TorchSharp.Modules;
-        using static TorchSharp.torch;
-        namespace Demo;
-
-        """;
-
     private static readonly TestManifest ProjOnly = new("/ckpt/m.manifest", "proj.weight F32 [2,2]\nextra F32 [1]\n", "Demo.M");
 
-    private static string Model(string members, string attribute = "[ShardedModel]", string extraTypes = "") => Usings + $$"""
+    private static string Model(string members, string attribute = "[ShardedModel]", string extraTypes = "") => DemoSource.Usings + $$"""
         {{attribute}}
         public partial class M : nn.Module<Tensor, Tensor>
         {

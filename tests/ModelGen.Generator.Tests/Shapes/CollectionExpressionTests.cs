@@ -10,14 +10,7 @@ namespace ModelGen.Generator.Tests.Shapes;
 /// </summary>
 public sealed class CollectionExpressionTests
 {
-    private static string Model(string members, string constructorBody = "") => $$"""
-        using System.Collections.Generic;
-        using System.Linq;
-        using ModelGen;
-        using TorchSharp;
-        using TorchSharp.Modules;
-        using static TorchSharp.torch;
-        namespace Demo;
+    private static string Model(string members, string constructorBody = "") => DemoSource.Usings + $$"""
         [ShardedModel]
         public partial class M : nn.Module<Tensor, Tensor>
         {

@@ -9,12 +9,7 @@ namespace ModelGen.Generator.Tests.Shapes;
 /// </summary>
 public sealed class HelperReturnTests
 {
-    private static string Model(string call, string helper) => $$"""
-        using ModelGen;
-        using TorchSharp;
-        using TorchSharp.Modules;
-        using static TorchSharp.torch;
-        namespace Demo;
+    private static string Model(string call, string helper) => DemoSource.Usings + $$"""
         [ShardedModel]
         public partial class M : nn.Module<Tensor, Tensor>
         {

@@ -12,13 +12,7 @@ namespace ModelGen.Generator.Tests.Shapes;
 /// </summary>
 public sealed class SequentialListTests
 {
-    private static string Model(string constructor, string parameters = "") => $$"""
-        using System.Linq;
-        using ModelGen;
-        using TorchSharp;
-        using TorchSharp.Modules;
-        using static TorchSharp.torch;
-        namespace Demo;
+    private static string Model(string constructor, string parameters = "") => DemoSource.Usings + $$"""
         [ShardedModel]
         public partial class M : nn.Module<Tensor, Tensor>
         {
