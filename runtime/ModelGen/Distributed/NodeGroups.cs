@@ -54,11 +54,8 @@ internal sealed class NodeGroups
     internal static NodeGroups Of(IProcessGroup job, Func<string, string?> lookup)
     {
         ArgumentNullException.ThrowIfNull(job);
-        if (Begin(job, lookup) is not { } discovery)
-        {
-            Known.TryGetValue(job, out NodeGroups? known);
-            return known!; // Begin returns no discovery only for groups it knows or has just recorded
-        }
+        if (Begin(job, lookup, out NodeGroups? known) is not { } discovery)
+            return known!;
         AgreedMaximum.Of(job, discovery.Failure, discovery.Keys);
         return discovery.Finish(discovery.Keys);
     }
@@ -67,15 +64,17 @@ internal sealed class NodeGroups
     /// What this rank contributes to finding the nodes of <paramref name="job"/>, for a caller that carries it in an
     /// agreement of its own (one round instead of two); <see langword="null"/> when nothing needs to be found: the
     /// nodes are known already, or the group is not a whole MPI job of several ranks (one node, see <see cref="Of(IProcessGroup)"/>).
+    /// Then <paramref name="known"/> holds the groups.
     /// </summary>
-    internal static Discovery? Begin(IProcessGroup job, Func<string, string?> lookup)
+    internal static Discovery? Begin(IProcessGroup job, Func<string, string?> lookup, out NodeGroups? known)
     {
         ArgumentNullException.ThrowIfNull(job);
         lock (Known)
         {
-            if (Known.TryGetValue(job, out _)) return null;
+            if (Known.TryGetValue(job, out known)) return null;
             if (job is MpiProcessGroup { IsSubGroup: false } mpi && mpi.Size > 1) return new Discovery(mpi, lookup);
-            Known.Add(job, OneNode(job));
+            known = OneNode(job);
+            Known.Add(job, known);
             return null;
         }
     }

@@ -348,7 +348,7 @@ public static class ShardedLoader
             // Waited for even when this rank's model failed: the catalog's length is read below either way.
             Exception? openFailure = opening?.Wait();
             Exception? failure = constructFailure ?? openFailure;
-            NodeGroups.Discovery? discovery = group.Size > 1 ? NodeGroups.Begin(group, Environment.GetEnvironmentVariable) : null;
+            NodeGroups.Discovery? discovery = group.Size > 1 ? NodeGroups.Begin(group, Environment.GetEnvironmentVariable, out _nodes) : null;
             var numbers = new long[1 + (discovery?.Keys.Length ?? 0)];
             numbers[0] = opening?.Message.Length ?? 0;
             for (int i = 0; i < (discovery?.Keys.Length ?? 0); i++) numbers[1 + i] = discovery!.Keys[i];
@@ -369,9 +369,8 @@ public static class ShardedLoader
         /// </summary>
         private SafeTensorsCheckpoint? ShareNodes(SafeTensorsCheckpoint? checkpoint)
         {
-            if (group.Size == 1) return checkpoint;
-            _nodes ??= NodeGroups.Of(group);
-            if (_nodes.Layout.Nodes == 1) return checkpoint;
+            // With several ranks the catalog's agreement left the groups here (known, or found in it).
+            if (group.Size == 1 || _nodes!.Layout.Nodes == 1) return checkpoint;
             // The ranks must agree: a leader reading while rank 0 sends would wait for a message that never comes.
             bool asked = options.ReadOnEveryNode;
             bool anyAsked = group.AllReduceMax(asked ? 1 : 0) == 1;
